@@ -1,0 +1,65 @@
+// The `stevedore` command: parses the arguments, hands each command its dependencies, and
+// turns a usage mistake into exit code 64 with a message that says what to change.
+
+import { Command, CommanderError } from 'commander';
+import pino from 'pino';
+import type { Logger } from '../log.js';
+import { openStore, stevedoreHome } from '../store/open.js';
+import { jobsCommand } from './jobs.js';
+import { UsageError } from './options.js';
+import { EXIT_CODES, runCommand } from './run.js';
+
+export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const home = stevedoreHome(env);
+  const { stdout, stderr } = process;
+  let exitCode = 0;
+
+  const program = new Command('stevedore')
+    .description('runs data-processing components as containers, through the engine\'s hiccups')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => stdout.write(text),
+      writeErr: (text) => stderr.write(text),
+    });
+
+  program.addCommand(
+    runCommand({
+      openStore: () => openStore(home),
+      home,
+      env,
+      stdout,
+      stderr,
+      logger: (level) => pino({ level }, pino.destination(2)) as unknown as Logger,
+      setExitCode: (code) => {
+        exitCode = code;
+      },
+    }),
+  );
+  program.addCommand(jobsCommand({ openStore: () => openStore(home), stdout, stderr }));
+
+  // Subcommands inherit exitOverride only when set before they are added.
+  for (const command of program.commands) command.exitOverride();
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' && process.exitCode !== 0
+      ? process.exitCode
+      : exitCode;
+  } catch (err) {
+    return failure(err, stderr);
+  }
+}
+
+function failure(err: unknown, stderr: NodeJS.WritableStream): number {
+  if (err instanceof CommanderError) {
+    // Commander has printed the message already; help and version end with code 0.
+    return err.exitCode === 0 ? 0 : EXIT_CODES.usage;
+  }
+  if (err instanceof UsageError) {
+    stderr.write(`stevedore: ${err.message}\n`);
+    return EXIT_CODES.usage;
+  }
+
+  stderr.write(`stevedore: unexpected failure: ${(err as Error).stack ?? String(err)}\n`);
+  return EXIT_CODES.application;
+}

@@ -1,0 +1,287 @@
+// `stevedore run`: one job in the foreground, through the same runner a worker uses.
+
+import { Command, Option } from 'commander';
+import path from 'node:path';
+import { ulid } from 'ulid';
+import { DockerEngine } from '../engine/docker.js';
+import {
+  FaultInjectingEngine,
+  FaultSpecError,
+  parseFaultList,
+  parseFaultSpec,
+  type FaultSpec,
+} from '../engine/faults.js';
+import type { ContainerEngine } from '../engine/types.js';
+import { systemClock } from '../jobs/clock.js';
+import type { Job, JobEvent, JobSpec } from '../jobs/model.js';
+import { runJob } from '../jobs/runner.js';
+import type { Logger } from '../log.js';
+import { DEFAULT_RETRY_POLICY } from '../retry/policy.js';
+import type { JobStore } from '../store/types.js';
+import { formatDurationBetween } from './format.js';
+import {
+  parseConfig,
+  parseDelayRange,
+  parseDuration,
+  parsePair,
+  parseSize,
+  parseWholeNumber,
+  requirePath,
+  UsageError,
+} from './options.js';
+
+export interface RunDeps {
+  openStore: () => Promise<JobStore>;
+  home: string;
+  env: NodeJS.ProcessEnv;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  logger: (level: string) => Logger;
+  /** The exit code of the command, set when it ends. */
+  setExitCode: (code: number) => void;
+}
+
+/** Exit codes of `run`, by how the job ended. */
+export const EXIT_CODES = {
+  success: 0,
+  user: 1,
+  application: 2,
+  usage: 64,
+  SIGINT: 130,
+  SIGTERM: 143,
+} as const;
+
+interface RunOptions {
+  config?: string;
+  inputTable: string[];
+  inputFile: string[];
+  dataDir?: string;
+  memory: string;
+  network: string;
+  timeout: string;
+  env: string[];
+  retryDelay: string;
+  maxAttempts: string;
+  output?: string;
+  json?: boolean;
+  injectFault: string[];
+  stopGrace: string;
+  logLevel: string;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+export function runCommand(deps: RunDeps): Command {
+  return new Command('run')
+    .description('run one component job in the foreground and wait for its end')
+    .argument('<image>', 'the component image, e.g. stevedore-examples/sql-transform:latest')
+    .argument('[command...]', "after --: the command to run instead of the image's own")
+    .option('--config <file-or-json>', 'config.json for the component: a file or inline JSON')
+    .option('--input-table <name=path>', 'a CSV file given as in/tables/NAME.csv', collect, [])
+    .option('--input-file <path>', 'a file given in in/files/', collect, [])
+    .option('--data-dir <dir>', 'a prepared data folder, copied (never modified)')
+    .option('--memory <size>', 'memory limit, no swap beyond it', '256m')
+    .addOption(
+      new Option('--network <mode>', 'container network').choices(['bridge', 'none']).default('bridge'),
+    )
+    .option('--timeout <duration>', 'stop the component after this long', '1h')
+    .option('--env <key=value>', 'an environment variable for the component', collect, [])
+    .option('--retry-delay <min..max>', 'random wait before retrying an engine failure', '1s..4s')
+    .option('--max-attempts <n>', 'attempts in all when the engine keeps failing', '5')
+    .option('--output <dir>', 'where out/ is copied on success (default ./stevedore-out/JOB_ID)')
+    .option('--json', 'print the finished job as JSON on stdout; live output goes to stderr')
+    .option(
+      '--inject-fault <phase:count:message>',
+      'make the first COUNT engine calls of PHASE fail with MESSAGE (a text or a preset: ' +
+        'devicemapper, dev-mapper-missing, connection-reset)',
+      collect,
+      [],
+    )
+    .option('--stop-grace <duration>', 'time between SIGTERM and SIGKILL when stopping', '10s')
+    .addOption(
+      new Option('--log-level <level>', 'structured log lines on stderr')
+        .choices(['silent', 'debug', 'info', 'warn', 'error'])
+        .default('silent'),
+    )
+    .action(async (image: string, command: string[], options: RunOptions) => {
+      const code = await run(image, command, options, deps);
+      deps.setExitCode(code);
+    });
+}
+
+async function run(image: string, command: string[], options: RunOptions, deps: RunDeps) {
+  const id = ulid();
+  const spec = toSpec(id, image, command, options);
+  const faults = faultsOf(options, deps.env);
+  const engine = withFaults(new DockerEngine(deps.env), faults);
+
+  const live = options.json ? deps.stderr : deps.stdout;
+  const store = await deps.openStore();
+  const stop = new AbortController();
+  let stoppedBy: 'SIGINT' | 'SIGTERM' | null = null;
+  const onSignal = (signal: 'SIGINT' | 'SIGTERM') => {
+    stoppedBy ??= signal;
+    deps.stderr.write(`stevedore: ${signal} received, stopping the job\n`);
+    stop.abort();
+  };
+  const onInt = () => onSignal('SIGINT');
+  const onTerm = () => onSignal('SIGTERM');
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
+
+  try {
+    const job: Job = {
+      id,
+      status: 'created',
+      errorClass: null,
+      message: null,
+      spec,
+      createdAt: new Date().toISOString(),
+      startedAt: null,
+      finishedAt: null,
+      droppedEvents: 0,
+    };
+    await store.createJob(job);
+
+    const ended = await runJob(
+      job,
+      {
+        engine,
+        store,
+        clock: systemClock,
+        random: Math.random,
+        logger: deps.logger(options.logLevel),
+        workRoot: path.join(deps.home, 'work'),
+        stopGraceSeconds: Math.ceil(parseDuration('--stop-grace', options.stopGrace) / 1000),
+        onEvent: (event) => show(event, live, deps.stderr),
+      },
+      stop.signal,
+    );
+
+    const attempts = await store.listAttempts(id);
+    if (options.json) {
+      deps.stdout.write(`${JSON.stringify(jobJson(ended, attempts))}\n`);
+    } else {
+      deps.stderr.write(`${summary(ended, attempts.length)}\n`);
+    }
+
+    if (ended.status === 'success') return EXIT_CODES.success;
+    if (ended.status === 'terminated') return EXIT_CODES[stoppedBy ?? 'SIGTERM'];
+    return ended.errorClass === 'user' ? EXIT_CODES.user : EXIT_CODES.application;
+  } finally {
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
+    await store.close();
+  }
+}
+
+/** Turns the flags into the job's spec, checking each; nothing runs if one is wrong. */
+function toSpec(id: string, image: string, command: string[], options: RunOptions): JobSpec {
+  const delay = parseDelayRange('--retry-delay', options.retryDelay);
+  const memoryBytes = parseSize('--memory', options.memory);
+  if (memoryBytes < 6 * 1024 * 1024) {
+    throw new UsageError(`--memory: ${options.memory} is below the engine's minimum of 6m`);
+  }
+
+  const inputTables: Record<string, string> = {};
+  for (const text of options.inputTable) {
+    const { key, value } = parsePair('--input-table', text, /^[A-Za-z0-9_.-]+$/, 'NAME');
+    requirePath('--input-table', value, 'file');
+    inputTables[key] = path.resolve(value);
+  }
+
+  for (const file of options.inputFile) requirePath('--input-file', file, 'any');
+  if (options.dataDir) requirePath('--data-dir', options.dataDir, 'directory');
+
+  const env: Record<string, string> = {};
+  for (const text of options.env) {
+    const { key, value } = parsePair('--env', text, /^[A-Za-z_][A-Za-z0-9_]*$/, 'KEY');
+    if (key.startsWith('KBC_')) {
+      throw new UsageError(`--env: ${key} is set by stevedore itself (KBC_* variables are reserved)`);
+    }
+    env[key] = value;
+  }
+
+  return {
+    image,
+    command: command.length > 0 ? command : null,
+    config: options.config === undefined ? null : parseConfig('--config', options.config),
+    inputTables,
+    inputFiles: options.inputFile.map((file) => path.resolve(file)),
+    dataDir: options.dataDir ? path.resolve(options.dataDir) : null,
+    env,
+    memoryBytes,
+    network: options.network as JobSpec['network'],
+    timeoutMs: parseDuration('--timeout', options.timeout),
+    maxAttempts: parseWholeNumber('--max-attempts', options.maxAttempts, 1, 100),
+    retryDelayMinMs: delay.minMs,
+    retryDelayMaxMs: delay.maxMs,
+    outputDir: path.resolve(options.output ?? path.join('stevedore-out', id)),
+    projectId: 'local',
+    componentId: image.replace(/:[^/:]*$/, ''),
+    configId: id,
+  };
+}
+
+function faultsOf(options: RunOptions, env: NodeJS.ProcessEnv): FaultSpec[] {
+  try {
+    return [
+      ...parseFaultList(env.STEVEDORE_INJECT_FAULTS),
+      ...options.injectFault.map((text) => parseFaultSpec(text)),
+    ];
+  } catch (err) {
+    if (err instanceof FaultSpecError) throw new UsageError(`--inject-fault: ${err.message}`);
+    throw err;
+  }
+}
+
+function withFaults(engine: ContainerEngine, faults: FaultSpec[]): ContainerEngine {
+  return faults.length > 0 ? new FaultInjectingEngine(engine, faults) : engine;
+}
+
+/** Shows one event live; waits when the terminal or pipe is full rather than buffering. */
+function show(event: JobEvent, live: NodeJS.WritableStream, stderr: NodeJS.WritableStream) {
+  const target = event.stream === 'stdout' ? live : stderr;
+  const text = event.stream === 'runner' ? `stevedore: ${event.text}\n` : `${event.text}\n`;
+  if (target.write(text)) return;
+  return new Promise<void>((resolve) => target.once('drain', resolve));
+}
+
+/** One closing line; the runner's own messages have said the details already. */
+function summary(job: Job, attempts: number): string {
+  const took = formatDurationBetween(job.startedAt, job.finishedAt);
+  const tries = `${attempts} attempt${attempts === 1 ? '' : 's'}`;
+  const how = job.status === 'error' ? `${job.errorClass} error` : job.status;
+  const details = job.status === 'success' ? '' : `; details: stevedore jobs show ${job.id}`;
+  return `stevedore: job ${job.id}: ${how} after ${took}, ${tries}${details}`;
+}
+
+/** The finished job as `--json` prints it. */
+export function jobJson(job: Job, attempts: Awaited<ReturnType<JobStore['listAttempts']>>) {
+  return {
+    id: job.id,
+    status: job.status,
+    errorClass: job.errorClass,
+    message: job.message,
+    outputDir: job.status === 'success' ? job.spec.outputDir : null,
+    image: job.spec.image,
+    createdAt: job.createdAt,
+    startedAt: job.startedAt,
+    finishedAt: job.finishedAt,
+    droppedEvents: job.droppedEvents,
+    attempts: attempts.map((attempt) => ({
+      number: attempt.number,
+      outcome: attempt.outcome,
+      signature: attempt.signature,
+      exitCode: attempt.exitCode,
+      oomKilled: attempt.oomKilled,
+      phase: attempt.phase,
+      engineMessage: attempt.engineMessage,
+      containerId: attempt.containerId,
+      engineHost: attempt.engineHost,
+      startedAt: attempt.startedAt,
+      finishedAt: attempt.finishedAt,
+      delayMs: attempt.delayMs,
+    })),
+  };
+}

@@ -1,0 +1,58 @@
+// The data folder of the Common Interface, built fresh for every attempt from the job's
+// inputs, so that a failed attempt's partial output never reaches the next one.
+
+import { constants } from 'node:fs';
+import { access, chmod, cp, mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { JobSpec } from './model.js';
+
+const FOLDERS = ['in/tables', 'in/files', 'out/tables', 'out/files'];
+
+/** Builds `root/data` from the job's inputs and answers its path. Removes what was there. */
+export async function buildDataFolder(root: string, spec: JobSpec): Promise<string> {
+  const data = path.join(root, 'data');
+  await rm(root, { recursive: true, force: true });
+  await mkdir(data, { recursive: true });
+
+  if (spec.dataDir) await cp(spec.dataDir, data, { recursive: true });
+  for (const folder of FOLDERS) await mkdir(path.join(data, folder), { recursive: true });
+
+  const configFile = path.join(data, 'config.json');
+  if (spec.config !== null || !(await exists(configFile))) {
+    await writeFile(configFile, JSON.stringify(spec.config ?? {}, null, 2));
+  }
+
+  for (const [name, source] of Object.entries(spec.inputTables)) {
+    await cp(source, path.join(data, 'in/tables', `${name}.csv`));
+    await writeFile(
+      path.join(data, 'in/tables', `${name}.csv.manifest`),
+      JSON.stringify({ id: name, name, source: path.basename(source) }, null, 2),
+    );
+  }
+
+  for (const source of spec.inputFiles) {
+    await cp(source, path.join(data, 'in/files', path.basename(source)), { recursive: true });
+  }
+
+  // Components often run as a user other than root: let them write their output.
+  for (const folder of ['.', 'out', 'out/tables', 'out/files']) {
+    await chmod(path.join(data, folder), 0o777);
+  }
+
+  return data;
+}
+
+/** Copies the attempt's `out/` to the job's output folder. */
+export async function collectOutput(data: string, outputDir: string): Promise<void> {
+  await mkdir(outputDir, { recursive: true });
+  await cp(path.join(data, 'out'), outputDir, { recursive: true });
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await access(file, constants.F_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
