@@ -153,7 +153,7 @@ async function run(image: string, command: string[], options: RunOptions, deps: 
         logger: deps.logger(options.logLevel),
         workRoot: path.join(deps.home, 'work'),
         stopGraceSeconds: Math.ceil(parseDuration('--stop-grace', options.stopGrace) / 1000),
-        onEvent: (event) => show(event, live, deps.stderr),
+        onEvents: (events) => show(events, live, deps.stderr),
       },
       stop.signal,
     );
@@ -239,10 +239,28 @@ function withFaults(engine: ContainerEngine, faults: FaultSpec[]): ContainerEngi
   return faults.length > 0 ? new FaultInjectingEngine(engine, faults) : engine;
 }
 
-/** Shows one event live; waits when the terminal or pipe is full rather than buffering. */
-function show(event: JobEvent, live: NodeJS.WritableStream, stderr: NodeJS.WritableStream) {
-  const target = event.stream === 'stdout' ? live : stderr;
-  const text = event.stream === 'runner' ? `stevedore: ${event.text}\n` : `${event.text}\n`;
+/** Shows events live; waits when the terminal or pipe is full rather than buffering. */
+async function show(
+  events: JobEvent[],
+  live: NodeJS.WritableStream,
+  stderr: NodeJS.WritableStream,
+): Promise<void> {
+  let target: NodeJS.WritableStream | null = null;
+  let text = '';
+
+  // Consecutive lines for the same target go out in one write.
+  for (const event of events) {
+    const next = event.stream === 'stdout' ? live : stderr;
+    if (next !== target && target) await write(target, text);
+    if (next !== target) text = '';
+    target = next;
+    text += event.stream === 'runner' ? `stevedore: ${event.text}\n` : `${event.text}\n`;
+  }
+
+  if (target) await write(target, text);
+}
+
+function write(target: NodeJS.WritableStream, text: string): Promise<void> | void {
   if (target.write(text)) return;
   return new Promise<void>((resolve) => target.once('drain', resolve));
 }

@@ -3,14 +3,14 @@
 import { EngineError } from '../engine/errors.js';
 import type { ContainerEngine, ContainerSpec, OutputSink } from '../engine/types.js';
 import type { AttemptFacts } from '../failures/facts.js';
-import type { Logger } from '../log.js';
 import type { Clock } from './clock.js';
 import type { JobSpec } from './model.js';
 
 export interface AttemptContext {
   engine: ContainerEngine;
   clock: Clock;
-  logger: Logger;
+  /** A runner message about this attempt: logged and kept with the job's events. */
+  note: (level: 'info' | 'warn' | 'error', text: string, fields: object) => Promise<void>;
   jobId: string;
   number: number;
   spec: JobSpec;
@@ -137,9 +137,10 @@ async function waitForEnd(ctx: AttemptContext, id: string): Promise<Ending> {
     if (first === 'ended') return { ...(await waiting), timedOut: false, terminated: false };
 
     const timedOut = first === 'time' && !ctx.signal.aborted;
-    ctx.logger.warn(
+    await ctx.note(
+      'warn',
+      timedOut ? 'the container ran past its timeout, stopping it' : 'stopping the container',
       { containerId: id.slice(0, 12), timeoutMs: ctx.spec.timeoutMs },
-      timedOut ? 'container ran past its timeout, stopping it' : 'job stopped, stopping container',
     );
     await ctx.engine.stop(id, ctx.stopGraceSeconds);
 
@@ -161,6 +162,10 @@ async function settleWithin(work: Promise<void>, ms: number, clock: Clock): Prom
   timer.abort();
 }
 
+/** Tries to remove a container this many times before leaving it to the operator. */
+const REMOVE_TRIES = 3;
+const REMOVE_PAUSE_MS = 500;
+
 /**
  * Removes the attempt's container. When the engine failed before naming it, looks for it by
  * its labels: a create that failed or timed out may still have made one. A failure here is
@@ -171,14 +176,23 @@ async function removeContainers(
   containerId: string | null,
   labels: Record<string, string>,
 ): Promise<void> {
-  try {
-    const ids = containerId ? [containerId] : await ctx.engine.findByLabels(labels);
-    for (const id of ids) await ctx.engine.remove(id);
-  } catch (err) {
-    const message = err instanceof EngineError ? err.engineMessage : String(err);
-    ctx.logger.warn(
-      { containerId: containerId?.slice(0, 12) ?? null, engineMessage: message },
-      'could not remove the container; it carries the label io.stevedore.job',
-    );
+  for (let tries = 1; ; tries += 1) {
+    try {
+      const ids = containerId ? [containerId] : await ctx.engine.findByLabels(labels);
+      for (const id of ids) await ctx.engine.remove(id);
+      return;
+    } catch (err) {
+      const message = err instanceof EngineError ? err.engineMessage : String(err);
+      const fields = { containerId: containerId?.slice(0, 12) ?? null, engineMessage: message };
+
+      if (tries >= REMOVE_TRIES) {
+        const text = `could not remove container ${fields.containerId ?? ''} (${message}); ` +
+          `it carries the label ${LABELS.job}=${ctx.jobId}`;
+        await ctx.note('error', text, fields);
+        return;
+      }
+      await ctx.note('warn', `could not remove the container (${message}), trying again`, fields);
+      await ctx.clock.sleep(REMOVE_PAUSE_MS);
+    }
   }
 }

@@ -80,6 +80,7 @@ export const DEFAULT_EVENT_LIMITS: EventLimits = {
 export class EventRecorder {
   private batch: JobEvent[] = [];
   private tail: JobEvent[] = [];
+  private tailStart = 0;
   private tailBytes = 0;
   private outputLines = 0;
   dropped = 0;
@@ -89,34 +90,50 @@ export class EventRecorder {
     private readonly limits: EventLimits = DEFAULT_EVENT_LIMITS,
   ) {}
 
-  async add(event: JobEvent): Promise<void> {
-    if (event.stream === 'runner' || this.outputLines < this.limits.headLines) {
-      if (event.stream !== 'runner') this.outputLines += 1;
-      this.batch.push(event);
-      if (this.batch.length >= this.limits.batchLines) await this.flushBatch();
-      return;
-    }
+  /** Takes events in order; writes to the store only when a batch is full. */
+  async add(events: JobEvent[]): Promise<void> {
+    for (const event of events) {
+      if (event.stream === 'runner' || this.outputLines < this.limits.headLines) {
+        if (event.stream !== 'runner') this.outputLines += 1;
+        this.batch.push(event);
+        if (this.batch.length >= this.limits.batchLines) await this.flushBatch();
+        continue;
+      }
 
-    this.outputLines += 1;
+      this.outputLines += 1;
+      this.keepInTail(event);
+    }
+  }
+
+  private keepInTail(event: JobEvent): void {
     this.tail.push(event);
     this.tailBytes += event.text.length;
+
     while (
-      this.tail.length > this.limits.tailLines ||
-      (this.tailBytes > this.limits.tailBytes && this.tail.length > 1)
+      this.tail.length - this.tailStart > this.limits.tailLines ||
+      (this.tailBytes > this.limits.tailBytes && this.tail.length - this.tailStart > 1)
     ) {
-      const gone = this.tail.shift();
+      const gone = this.tail[this.tailStart];
+      this.tailStart += 1;
       this.tailBytes -= gone?.text.length ?? 0;
       this.dropped += 1;
+    }
+
+    // Dropping from the front by index, compacting now and then, keeps each line O(1).
+    if (this.tailStart > this.limits.tailLines) {
+      this.tail = this.tail.slice(this.tailStart);
+      this.tailStart = 0;
     }
   }
 
   /** Writes everything still held; call once when the job ends. */
   async close(): Promise<void> {
     await this.flushBatch();
-    if (this.tail.length === 0) return;
-
-    const tail = this.tail;
+    const tail = this.tail.slice(this.tailStart);
     this.tail = [];
+    this.tailStart = 0;
+    if (tail.length === 0) return;
+
     this.tailBytes = 0;
     await this.save(tail);
   }

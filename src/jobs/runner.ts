@@ -25,8 +25,8 @@ export interface RunnerDeps {
   rules?: readonly Rule[];
   /** Attempts' data folders are built under this folder and removed after each attempt. */
   workRoot: string;
-  /** Receives every event as it happens, for live display. May slow the job down. */
-  onEvent?: (event: JobEvent) => void | Promise<void>;
+  /** Receives the events as they happen, in order, for live display. May slow the job down. */
+  onEvents?: (events: JobEvent[]) => void | Promise<void>;
   stopGraceSeconds?: number;
   eventLimits?: EventLimits;
 }
@@ -145,16 +145,21 @@ class JobRun {
     const number = this.attemptNumber;
 
     const emit = async (stream: OutputStream, lines: string[]) => {
-      for (const text of lines) {
+      if (lines.length === 0) return;
+
+      const time = this.now();
+      const level = stream === 'stderr' ? 'warn' : 'info';
+      const events = lines.map((text): JobEvent => {
         tails[stream].add(text);
-        await this.event({ stream, level: stream === 'stderr' ? 'warn' : 'info', text });
-      }
+        return { jobId: this.job.id, attempt: number, time, stream, level, text };
+      });
+      await this.events(events);
     };
 
     const result = await runAttempt({
       engine: this.deps.engine,
       clock: this.deps.clock,
-      logger: this.logger(),
+      note: (level, text, fields) => this.note(level, text, fields),
       jobId: this.job.id,
       number,
       spec: this.job.spec,
@@ -241,9 +246,14 @@ class JobRun {
   }
 
   private async event(partial: Pick<JobEvent, 'stream' | 'level' | 'text'>): Promise<void> {
-    const event: JobEvent = { jobId: this.job.id, attempt: this.attemptNumber, time: this.now(), ...partial };
-    await this.recorder.add(event);
-    await this.deps.onEvent?.(event);
+    await this.events([
+      { jobId: this.job.id, attempt: this.attemptNumber, time: this.now(), ...partial },
+    ]);
+  }
+
+  private async events(events: JobEvent[]): Promise<void> {
+    await this.recorder.add(events);
+    await this.deps.onEvents?.(events);
   }
 
   private logger(): Logger {
