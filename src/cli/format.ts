@@ -1,28 +1,11 @@
 // Printing helpers shared by the commands: durations, times and aligned columns for a terminal.
 
+import { formatDuration } from '../units.js';
+
+export { formatDuration };
+
 /** A value that is not there yet or not known, in a table cell. */
 export const MISSING = '-';
-
-/** "340 ms", "1.2 s", "3 min 4 s", "2 h 5 min": precise when short, rounder when long. */
-export function formatDuration(ms: number): string {
-  const clamped = Math.max(0, ms);
-  if (clamped < 950) {
-    return `${Math.round(clamped)} ms`;
-  }
-
-  const tenths = Math.round(clamped / 100);
-  if (tenths < 600) {
-    return `${(tenths / 10).toFixed(1)} s`;
-  }
-
-  const seconds = Math.round(clamped / 1000);
-  if (seconds < 3600) {
-    return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
-  }
-
-  const minutes = Math.round(clamped / 60_000);
-  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
-}
 
 /** Milliseconds from one ISO-8601 time to another; null when either is missing or unreadable. */
 export function millisBetween(start: string | null, end: string | null): number | null {

@@ -23,6 +23,7 @@ export function parseSize(flag: string, text: string): number {
 }
 
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const MAX_DURATION_MS = 2 ** 31 - 1;
 
 /** Reads a duration: `500ms`, `30s`, `5m`, `1h`, or a combination such as `1m30s`. */
 export function parseDuration(flag: string, text: string): number {
@@ -33,7 +34,16 @@ export function parseDuration(flag: string, text: string): number {
     throw new UsageError(`${flag}: "${text}" is not a duration; write it like 30s, 5m, 1h or 1m30s`);
   }
 
-  return parts.reduce((sum, part) => sum + Number(part[1]) * (DURATION_UNITS[part[2] ?? 'ms'] ?? 1), 0);
+  const ms = parts.reduce(
+    (sum, part) => sum + Number(part[1]) * (DURATION_UNITS[part[2] ?? 'ms'] ?? 1),
+    0,
+  );
+
+  // Node's timers hold at most 2^31 - 1 ms; a longer one would fire at once.
+  if (ms > MAX_DURATION_MS) {
+    throw new UsageError(`${flag}: "${text}" is too long; at most 24 days (576h)`);
+  }
+  return Math.round(ms);
 }
 
 /** Reads `MIN..MAX` (or one duration, for a fixed delay). */
@@ -81,7 +91,7 @@ const configSchema = z.looseObject({
 
 /** Reads `--config`: inline JSON when it starts with `{`, else the path of a JSON file. */
 export function parseConfig(flag: string, text: string): Record<string, unknown> {
-  const inline = text.trim().startsWith('{');
+  const inline = /^\s*[[{]/.test(text);
   const where = inline ? 'the inline config' : `config file ${text}`;
 
   let source = text;

@@ -31,24 +31,28 @@ export class FaultSpecError extends Error {
 
 /** Reads `PHASE:COUNT:MESSAGE`; MESSAGE is free text or the name of a preset. */
 export function parseFaultSpec(text: string): FaultSpec {
-  const match = /^([a-z]+):(\d+):(.+)$/s.exec(text.trim());
-  if (!match) {
+  const [phase = '', count = '', ...rest] = text.trim().split(':');
+  const message = rest.join(':').trim();
+  if (!message) {
     throw new FaultSpecError(
       `fault "${text}" is not PHASE:COUNT:MESSAGE (for example create:2:devicemapper)`,
     );
   }
 
-  const [, phase = '', count = '', message = ''] = match;
-  if (!(FAULT_PHASES as readonly string[]).includes(phase)) {
+  const known = phase.toLowerCase();
+  if (!(FAULT_PHASES as readonly string[]).includes(known)) {
     throw new FaultSpecError(
       `fault "${text}": phase "${phase}" is not one of ${FAULT_PHASES.join(', ')}`,
     );
   }
+  if (!/^\d+$/.test(count)) {
+    throw new FaultSpecError(`fault "${text}": count "${count}" is not a whole number`);
+  }
 
   return {
-    phase: phase as FaultPhase,
+    phase: known as FaultPhase,
     count: Number(count),
-    message: FAULT_PRESETS[message.trim()] ?? message,
+    message: Object.hasOwn(FAULT_PRESETS, message) ? (FAULT_PRESETS[message] ?? message) : message,
   };
 }
 

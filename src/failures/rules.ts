@@ -4,7 +4,7 @@
 
 import type { EnginePhase } from '../engine/errors.js';
 import type { Action, AttemptFacts, EngineFailureFacts, ExitFacts } from './facts.js';
-import { formatBytes, formatDuration } from './wording.js';
+import { formatBytes, formatDuration } from '../units.js';
 
 const CONNECTION_LOST = new RegExp(
   [

@@ -21,7 +21,7 @@ export class LineSplitter {
       const end = newline === -1 ? chunk.length : newline;
       const room = MAX_LINE_BYTES - this.size;
 
-      if (end - start >= room) {
+      if (end - start > room) {
         this.parts.push(chunk.subarray(start, start + room));
         this.size += room;
         lines.push(this.take());

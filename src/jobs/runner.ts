@@ -95,7 +95,10 @@ class JobRun {
         if (decision.action === 'retry' && mayRetry(this.policy, this.attemptNumber)) {
           const delayMs = retryDelay(this.policy, this.deps.random);
           await this.endAttempt(started, result, { outcome: 'transient', signature: decision.rule, delayMs });
-          await this.note('warn', `${decision.message}; retrying in ${(delayMs / 1000).toFixed(1)} s`, {
+          const text =
+            `attempt ${this.attemptNumber} of ${this.policy.maxAttempts}: ${decision.message}; ` +
+            `retrying in ${(delayMs / 1000).toFixed(1)} s`;
+          await this.note('warn', text, {
             signature: decision.rule,
             delayMs,
           });

@@ -28,12 +28,15 @@ export function validateRetryPolicy(policy: RetryPolicy): RetryPolicy {
     throw new RetryPolicyError(`maxAttempts must be a whole number of at least 1, not ${policy.maxAttempts}`);
   }
   if (!(policy.delayMinMs >= 0)) {
-    throw new RetryPolicyError(`the shortest retry delay must not be negative, not ${policy.delayMinMs} ms`);
+    throw new RetryPolicyError(`delayMinMs (the shortest retry delay) must not be negative, not ${policy.delayMinMs}`);
+  }
+  if (!Number.isFinite(policy.delayMaxMs)) {
+    throw new RetryPolicyError(`delayMaxMs must be a finite number of milliseconds, not ${policy.delayMaxMs}`);
   }
   if (!(policy.delayMaxMs >= policy.delayMinMs)) {
     throw new RetryPolicyError(
-      `the longest retry delay (${policy.delayMaxMs} ms) is shorter than the shortest ` +
-        `(${policy.delayMinMs} ms)`,
+      `delayMaxMs (the longest retry delay, ${policy.delayMaxMs} ms) is shorter than ` +
+        `delayMinMs (${policy.delayMinMs} ms)`,
     );
   }
   return policy;
@@ -50,5 +53,6 @@ export function mayRetry(policy: RetryPolicy, attempt: number): boolean {
  */
 export function retryDelay(policy: RetryPolicy, random: Random): number {
   const span = policy.delayMaxMs - policy.delayMinMs;
-  return Math.round(policy.delayMinMs + random() * span);
+  const delay = Math.round(policy.delayMinMs + random() * span);
+  return Math.min(policy.delayMaxMs, Math.max(policy.delayMinMs, delay));
 }
