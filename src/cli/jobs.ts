@@ -153,8 +153,7 @@ async function showJob(store: JobStore, id: string, options: ShowOptions, deps: 
 
   if (options.json === true) {
     const shown = { ...jobJson(job), attempts: attempts.map(attemptJson) };
-    const json =
-      options.events === undefined ? shown : { ...shown, events: events.map(eventJson) };
+    const json = options.events === undefined ? shown : { ...shown, events: events.map(eventJson) };
     deps.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
     return;
   }

@@ -15,7 +15,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   let exitCode = 0;
 
   const program = new Command('stevedore')
-    .description('runs data-processing components as containers, through the engine\'s hiccups')
+    .description("runs data-processing components as containers, through the engine's hiccups")
     .exitOverride()
     .configureOutput({
       writeOut: (text) => stdout.write(text),

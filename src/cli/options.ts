@@ -31,7 +31,9 @@ export function parseDuration(flag: string, text: string): number {
   const joined = parts.map((part) => part[0]).join('');
 
   if (parts.length === 0 || joined !== text.trim()) {
-    throw new UsageError(`${flag}: "${text}" is not a duration; write it like 30s, 5m, 1h or 1m30s`);
+    throw new UsageError(
+      `${flag}: "${text}" is not a duration; write it like 30s, 5m, 1h or 1m30s`,
+    );
   }
 
   const ms = parts.reduce(
@@ -56,7 +58,9 @@ export function parseDelayRange(flag: string, text: string): { minMs: number; ma
   const minMs = parseDuration(flag, low);
   const maxMs = high === undefined ? minMs : parseDuration(flag, high);
   if (maxMs < minMs) {
-    throw new UsageError(`${flag}: the longest delay (${high}) is shorter than the shortest (${low})`);
+    throw new UsageError(
+      `${flag}: the longest delay (${high}) is shorter than the shortest (${low})`,
+    );
   }
   return { minMs, maxMs };
 }

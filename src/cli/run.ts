@@ -82,7 +82,9 @@ export function runCommand(deps: RunDeps): Command {
     .option('--data-dir <dir>', 'a prepared data folder, copied (never modified)')
     .option('--memory <size>', 'memory limit, no swap beyond it', '256m')
     .addOption(
-      new Option('--network <mode>', 'container network').choices(['bridge', 'none']).default('bridge'),
+      new Option('--network <mode>', 'container network')
+        .choices(['bridge', 'none'])
+        .default('bridge'),
     )
     .option('--timeout <duration>', 'stop the component after this long', '1h')
     .option('--env <key=value>', 'an environment variable for the component', collect, [])
@@ -197,7 +199,9 @@ function toSpec(id: string, image: string, command: string[], options: RunOption
   for (const text of options.env) {
     const { key, value } = parsePair('--env', text, /^[A-Za-z_][A-Za-z0-9_]*$/, 'KEY');
     if (key.startsWith('KBC_')) {
-      throw new UsageError(`--env: ${key} is set by stevedore itself (KBC_* variables are reserved)`);
+      throw new UsageError(
+        `--env: ${key} is set by stevedore itself (KBC_* variables are reserved)`,
+      );
     }
     env[key] = value;
   }

@@ -203,7 +203,11 @@ function messageOf(err: unknown): string {
     message?: unknown;
   };
 
-  if (json && typeof json === 'object' && typeof (json as { message?: unknown }).message === 'string') {
+  if (
+    json &&
+    typeof json === 'object' &&
+    typeof (json as { message?: unknown }).message === 'string'
+  ) {
     return (json as { message: string }).message;
   }
   if (typeof json === 'string' && json.trim()) return json.trim();

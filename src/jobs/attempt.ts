@@ -153,7 +153,9 @@ async function waitForEnd(ctx: AttemptContext, id: string): Promise<Ending> {
 
 function abortion(signal: AbortSignal): Promise<void> {
   if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+  return new Promise((resolve) =>
+    signal.addEventListener('abort', () => resolve(), { once: true }),
+  );
 }
 
 async function settleWithin(work: Promise<void>, ms: number, clock: Clock): Promise<void> {
@@ -186,7 +188,8 @@ async function removeContainers(
       const fields = { containerId: containerId?.slice(0, 12) ?? null, engineMessage: message };
 
       if (tries >= REMOVE_TRIES) {
-        const text = `could not remove container ${fields.containerId ?? ''} (${message}); ` +
+        const text =
+          `could not remove container ${fields.containerId ?? ''} (${message}); ` +
           `it carries the label ${LABELS.job}=${ctx.jobId}`;
         await ctx.note('error', text, fields);
         return;

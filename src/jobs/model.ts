@@ -1,13 +1,7 @@
 // Jobs, attempts and events: the records stevedore keeps of every run, in the product's words.
 
 export type JobStatus =
-  | 'created'
-  | 'waiting'
-  | 'processing'
-  | 'success'
-  | 'error'
-  | 'cancelled'
-  | 'terminated';
+  'created' | 'waiting' | 'processing' | 'success' | 'error' | 'cancelled' | 'terminated';
 
 export const FINAL_STATUSES: readonly JobStatus[] = ['success', 'error', 'cancelled', 'terminated'];
 

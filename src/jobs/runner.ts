@@ -78,7 +78,11 @@ class JobRun {
   private async attemptsLoop(): Promise<void> {
     for (;;) {
       this.attemptNumber += 1;
-      const attemptRoot = path.join(this.deps.workRoot, this.job.id, `attempt-${this.attemptNumber}`);
+      const attemptRoot = path.join(
+        this.deps.workRoot,
+        this.job.id,
+        `attempt-${this.attemptNumber}`,
+      );
 
       try {
         const dataDir = await buildDataFolder(attemptRoot, this.job.spec);
@@ -94,7 +98,11 @@ class JobRun {
 
         if (decision.action === 'retry' && mayRetry(this.policy, this.attemptNumber)) {
           const delayMs = retryDelay(this.policy, this.deps.random);
-          await this.endAttempt(started, result, { outcome: 'transient', signature: decision.rule, delayMs });
+          await this.endAttempt(started, result, {
+            outcome: 'transient',
+            signature: decision.rule,
+            delayMs,
+          });
           const text =
             `attempt ${this.attemptNumber} of ${this.policy.maxAttempts}: ${decision.message}; ` +
             `retrying in ${(delayMs / 1000).toFixed(1)} s`;
@@ -170,7 +178,8 @@ class JobRun {
       signal: this.signal,
       stopGraceSeconds: this.deps.stopGraceSeconds ?? 10,
       sink: (stream, chunk) => emit(stream, splitters[stream].push(chunk)),
-      onContainer: (containerId) => this.deps.store.updateAttempt(this.job.id, number, { containerId }),
+      onContainer: (containerId) =>
+        this.deps.store.updateAttempt(this.job.id, number, { containerId }),
       tails: () => ({ stdout: tails.stdout.toString(), stderr: tails.stderr.toString() }),
     });
 
@@ -227,7 +236,11 @@ class JobRun {
     );
   }
 
-  private async finish(status: Job['status'], errorClass: Job['errorClass'], message: string | null) {
+  private async finish(
+    status: Job['status'],
+    errorClass: Job['errorClass'],
+    message: string | null,
+  ) {
     await this.update({
       status,
       errorClass,

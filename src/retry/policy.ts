@@ -25,13 +25,19 @@ export class RetryPolicyError extends Error {
 /** Checks a policy once, up front, naming the field that is wrong. */
 export function validateRetryPolicy(policy: RetryPolicy): RetryPolicy {
   if (!Number.isInteger(policy.maxAttempts) || policy.maxAttempts < 1) {
-    throw new RetryPolicyError(`maxAttempts must be a whole number of at least 1, not ${policy.maxAttempts}`);
+    throw new RetryPolicyError(
+      `maxAttempts must be a whole number of at least 1, not ${policy.maxAttempts}`,
+    );
   }
   if (!(policy.delayMinMs >= 0)) {
-    throw new RetryPolicyError(`delayMinMs (the shortest retry delay) must not be negative, not ${policy.delayMinMs}`);
+    throw new RetryPolicyError(
+      `delayMinMs (the shortest retry delay) must not be negative, not ${policy.delayMinMs}`,
+    );
   }
   if (!Number.isFinite(policy.delayMaxMs)) {
-    throw new RetryPolicyError(`delayMaxMs must be a finite number of milliseconds, not ${policy.delayMaxMs}`);
+    throw new RetryPolicyError(
+      `delayMaxMs must be a finite number of milliseconds, not ${policy.delayMaxMs}`,
+    );
   }
   if (!(policy.delayMaxMs >= policy.delayMinMs)) {
     throw new RetryPolicyError(

@@ -25,7 +25,17 @@ afterEach(() => {
 async function run(args: string[], extraEnv: Record<string, string> = {}) {
   const output = path.join(home, 'out', String(Date.now()));
   const result = await stevedore(
-    ['run', '--json', '--network', 'none', '--retry-delay', '10ms..50ms', '--output', output, ...args],
+    [
+      'run',
+      '--json',
+      '--network',
+      'none',
+      '--retry-delay',
+      '10ms..50ms',
+      '--output',
+      output,
+      ...args,
+    ],
     { ...env, ...extraEnv },
   );
   const job = jobOf(result);
@@ -43,8 +53,13 @@ describe('stevedore run on the real engine', () => {
       'cat /data/config.json > /data/out/tables/config.csv; ' +
       'env | grep ^KBC_ | sort > /data/out/files/env.txt; echo done';
     const { result, job, output } = await run([
-      '--config', '{"parameters":{"answer":42}}',
-      TINY, '--', 'sh', '-c', script,
+      '--config',
+      '{"parameters":{"answer":42}}',
+      TINY,
+      '--',
+      'sh',
+      '-c',
+      script,
     ]);
 
     expect(result.code, explain(result)).toBe(0);
@@ -62,7 +77,13 @@ describe('stevedore run on the real engine', () => {
   });
 
   it('exit 1: a user error with the message the component wrote on stderr', async () => {
-    const { result, job } = await run([TINY, '--', 'sh', '-c', 'echo "no such column: temp" >&2; exit 1']);
+    const { result, job } = await run([
+      TINY,
+      '--',
+      'sh',
+      '-c',
+      'echo "no such column: temp" >&2; exit 1',
+    ]);
 
     expect(result.code, explain(result)).toBe(1);
     expect(job.status).toBe('error');
@@ -82,7 +103,13 @@ describe('stevedore run on the real engine', () => {
 
   it('an OOM kill under --memory 32m: a user error naming the limit', async () => {
     const { result, job } = await run([
-      '--memory', '32m', TINY, '--', 'sh', '-c', 'dd if=/dev/zero of=/dev/null bs=64M count=1',
+      '--memory',
+      '32m',
+      TINY,
+      '--',
+      'sh',
+      '-c',
+      'dd if=/dev/zero of=/dev/null bs=64M count=1',
     ]);
 
     expect(result.code, explain(result)).toBe(1);
@@ -92,10 +119,17 @@ describe('stevedore run on the real engine', () => {
     expect(job.message).toContain('32 MiB');
   });
 
-  it('a timeout: the container is stopped and the job is a user error naming the timeout', async () => {
+  it('a timeout: the container is stopped, a user error naming the timeout', async () => {
     const started = Date.now();
     const { result, job } = await run([
-      '--timeout', '2s', '--stop-grace', '1s', TINY, '--', 'sleep', '300',
+      '--timeout',
+      '2s',
+      '--stop-grace',
+      '1s',
+      TINY,
+      '--',
+      'sleep',
+      '300',
     ]);
 
     expect(result.code, explain(result)).toBe(1);
@@ -107,12 +141,20 @@ describe('stevedore run on the real engine', () => {
   for (const phase of ['create', 'start', 'wait']) {
     it(`two devicemapper faults injected on ${phase}: success on the third attempt`, async () => {
       const { result, job } = await run([
-        '--inject-fault', `${phase}:2:devicemapper`, TINY, '--', 'sh', '-c', 'echo hello',
+        '--inject-fault',
+        `${phase}:2:devicemapper`,
+        TINY,
+        '--',
+        'sh',
+        '-c',
+        'echo hello',
       ]);
 
       expect(result.code, explain(result)).toBe(0);
       expect(job.attempts.map((a: { outcome: string }) => a.outcome)).toEqual([
-        'transient', 'transient', 'success',
+        'transient',
+        'transient',
+        'success',
       ]);
       expect(job.attempts[0].signature).toBe('devicemapper');
       expect(job.attempts[0].phase).toBe(phase);
@@ -121,11 +163,10 @@ describe('stevedore run on the real engine', () => {
     });
   }
 
-  it('faults from STEVEDORE_INJECT_FAULTS, past the attempt limit: an application error', async () => {
-    const { result, job } = await run(
-      ['--max-attempts', '3', TINY, '--', 'true'],
-      { STEVEDORE_INJECT_FAULTS: 'create:5:dev-mapper-missing' },
-    );
+  it('faults from STEVEDORE_INJECT_FAULTS past the attempt limit: an application error', async () => {
+    const { result, job } = await run(['--max-attempts', '3', TINY, '--', 'true'], {
+      STEVEDORE_INJECT_FAULTS: 'create:5:dev-mapper-missing',
+    });
 
     expect(result.code, explain(result)).toBe(2);
     expect(job.errorClass).toBe('application');
@@ -135,7 +176,13 @@ describe('stevedore run on the real engine', () => {
   });
 
   it('a failed remove never changes the result, and the container is still removed', async () => {
-    const { result, job } = await run(['--inject-fault', 'remove:1:device or resource busy', TINY, '--', 'true']);
+    const { result, job } = await run([
+      '--inject-fault',
+      'remove:1:device or resource busy',
+      TINY,
+      '--',
+      'true',
+    ]);
 
     expect(result.code, explain(result)).toBe(0);
     expect(job.status).toBe('success');
@@ -167,8 +214,11 @@ describe('stevedore run on the real engine', () => {
       env,
       { onSpawn: (spawned) => (pid = spawned) },
     );
-    await waitFor(async () => (await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '')) !== '' &&
-      containersRunning() > 0);
+    await waitFor(
+      async () =>
+        (await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '')) !== '' &&
+        containersRunning() > 0,
+    );
     process.kill(pid, 'SIGTERM');
     const result = await running;
     const job = jobOf(result);
@@ -195,8 +245,18 @@ describe('large output', () => {
 
     const output = path.join(home, 'out', `large-${bytes}`);
     const result = await stevedore(
-      ['run', '--network', 'none', '--output', output, TINY, '--', 'sh', '-c',
-        `yes ${line} | head -c ${bytes}`],
+      [
+        'run',
+        '--network',
+        'none',
+        '--output',
+        output,
+        TINY,
+        '--',
+        'sh',
+        '-c',
+        `yes ${line} | head -c ${bytes}`,
+      ],
       { ...env, ...cappedHeap },
       { onSpawn: (spawned) => (pid = spawned) },
     );

@@ -40,14 +40,19 @@ export function jobOf(result: CliResult) {
   try {
     return JSON.parse(last);
   } catch {
-    throw new Error(`run --json printed no JSON; stdout: ${result.stdout}\nstderr: ${result.stderr}`);
+    throw new Error(
+      `run --json printed no JSON; stdout: ${result.stdout}\nstderr: ${result.stderr}`,
+    );
   }
 }
 
 /** Containers, running or not, that stevedore made for this job. */
 export function containersOf(jobId: string): string[] {
   const out = execFileSync('docker', [
-    'ps', '-aq', '--filter', `label=io.stevedore.job=${jobId}`,
+    'ps',
+    '-aq',
+    '--filter',
+    `label=io.stevedore.job=${jobId}`,
   ]).toString();
   return out.split('\n').filter(Boolean);
 }

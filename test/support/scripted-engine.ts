@@ -30,7 +30,10 @@ export class ScriptedEngine implements ContainerEngine {
   readonly outAtCreate: string[][] = [];
   readonly removed: string[] = [];
   readonly stopped: string[] = [];
-  private readonly runs = new Map<string, { run: ScriptedRun; end: (exit: ContainerExit) => void; ended: Promise<ContainerExit> }>();
+  private readonly runs = new Map<
+    string,
+    { run: ScriptedRun; end: (exit: ContainerExit) => void; ended: Promise<ContainerExit> }
+  >();
 
   /** Each new container takes the next run; the last one repeats. */
   constructor(private readonly script: ScriptedRun[]) {}

@@ -234,7 +234,9 @@ const ENGINE_PHASES: readonly string[] = [
 
 /** The devicemapper families of the collected cases that should be retried. */
 function devicemapperCases(): EngineCase[] {
-  const lines = readFileSync(CASES_FILE, 'utf8').split('\n').filter((line) => line.trim());
+  const lines = readFileSync(CASES_FILE, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim());
   return lines
     .map((line) => JSON.parse(line) as EngineCase)
     .filter((c) => /devicemapper|devmapper|\/dev\/mapper/i.test(c.message))

@@ -60,8 +60,9 @@ describe('LineSplitter', () => {
   });
 
   it('cuts a 200 KiB line into pieces of at most 64 KiB, losing nothing', () => {
-    const line = Array.from({ length: 200 * 1024 }, (_, i) => String.fromCharCode(97 + (i % 26)))
-      .join('');
+    const line = Array.from({ length: 200 * 1024 }, (_, i) =>
+      String.fromCharCode(97 + (i % 26)),
+    ).join('');
     const chunks: string[] = [];
     for (let at = 0; at < line.length; at += 5000) chunks.push(line.slice(at, at + 5000));
 

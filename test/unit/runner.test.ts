@@ -21,7 +21,7 @@ async function runWithFaults(faults: string[], script = [{ exitCode: 0 }], rando
 
 describe('runner: transient engine failures', () => {
   for (const failures of [1, 2, 3, 4]) {
-    it(`ends in success after ${failures + 1} attempts when ${failures} fail on create`, async () => {
+    it(`succeeds after ${failures + 1} attempts when ${failures} fail on create`, async () => {
       const { ended, attempts, clock, stored } = await runWithFaults([
         `create:${failures}:devicemapper`,
       ]);
@@ -104,9 +104,10 @@ describe('runner: transient engine failures', () => {
 
 describe('runner: the component decides', () => {
   it('never retries exit 1 and tells the user what the component wrote on stderr', async () => {
-    const { ended, attempts, clock } = await runWithFaults([], [
-      { exitCode: 1, stdout: 'loading\n', stderr: 'column "temp" does not exist\n' },
-    ]);
+    const { ended, attempts, clock } = await runWithFaults(
+      [],
+      [{ exitCode: 1, stdout: 'loading\n', stderr: 'column "temp" does not exist\n' }],
+    );
 
     expect(attempts).toHaveLength(1);
     expect(clock.sleeps).toEqual([]);
