@@ -13,6 +13,7 @@ import {
 } from '../jobs/model.js';
 import { AmbiguousJobIdError } from '../store/errors.js';
 import type { JobStore } from '../store/types.js';
+import { attemptJson, eventJson, jobJson } from './job-json.js';
 import {
   MISSING,
   formatDuration,
@@ -345,49 +346,6 @@ function renderEvents(events: JobEvent[]): string {
   ]);
 
   return formatTable(['TIME', '#', 'STREAM', 'LEVEL', 'TEXT'], rows);
-}
-
-/** The job as printed in JSON: flat, and without the spec, whose config may hold secrets. */
-function jobJson(job: Job) {
-  return {
-    id: job.id,
-    status: job.status,
-    errorClass: job.errorClass,
-    message: job.message,
-    image: job.spec.image,
-    outputDir: job.spec.outputDir,
-    createdAt: job.createdAt,
-    startedAt: job.startedAt,
-    finishedAt: job.finishedAt,
-    droppedEvents: job.droppedEvents,
-  };
-}
-
-function attemptJson(attempt: Attempt) {
-  return {
-    number: attempt.number,
-    outcome: attempt.outcome,
-    signature: attempt.signature,
-    exitCode: attempt.exitCode,
-    containerId: attempt.containerId,
-    engineHost: attempt.engineHost,
-    engineMessage: attempt.engineMessage,
-    phase: attempt.phase,
-    startedAt: attempt.startedAt,
-    finishedAt: attempt.finishedAt,
-    delayMs: attempt.delayMs,
-    oomKilled: attempt.oomKilled,
-  };
-}
-
-function eventJson(event: JobEvent) {
-  return {
-    attempt: event.attempt,
-    time: event.time,
-    stream: event.stream,
-    level: event.level,
-    text: event.text,
-  };
 }
 
 function parsePositiveInteger(value: string): number {

@@ -19,6 +19,7 @@ import type { Logger } from '../log.js';
 import { DEFAULT_RETRY_POLICY } from '../retry/policy.js';
 import type { JobStore } from '../store/types.js';
 import { formatDurationBetween } from './format.js';
+import { attemptJson, jobJson } from './job-json.js';
 import {
   parseConfig,
   parseDelayRange,
@@ -162,7 +163,8 @@ async function run(image: string, command: string[], options: RunOptions, deps: 
 
     const attempts = await store.listAttempts(id);
     if (options.json) {
-      deps.stdout.write(`${JSON.stringify(jobJson(ended, attempts))}\n`);
+      const json = { ...jobJson(ended), attempts: attempts.map(attemptJson) };
+      deps.stdout.write(`${JSON.stringify(json)}\n`);
     } else {
       deps.stderr.write(`${summary(ended, attempts.length)}\n`);
     }
@@ -276,34 +278,4 @@ function summary(job: Job, attempts: number): string {
   const how = job.status === 'error' ? `${job.errorClass} error` : job.status;
   const details = job.status === 'success' ? '' : `; details: stevedore jobs show ${job.id}`;
   return `stevedore: job ${job.id}: ${how} after ${took}, ${tries}${details}`;
-}
-
-/** The finished job as `--json` prints it. */
-export function jobJson(job: Job, attempts: Awaited<ReturnType<JobStore['listAttempts']>>) {
-  return {
-    id: job.id,
-    status: job.status,
-    errorClass: job.errorClass,
-    message: job.message,
-    outputDir: job.status === 'success' ? job.spec.outputDir : null,
-    image: job.spec.image,
-    createdAt: job.createdAt,
-    startedAt: job.startedAt,
-    finishedAt: job.finishedAt,
-    droppedEvents: job.droppedEvents,
-    attempts: attempts.map((attempt) => ({
-      number: attempt.number,
-      outcome: attempt.outcome,
-      signature: attempt.signature,
-      exitCode: attempt.exitCode,
-      oomKilled: attempt.oomKilled,
-      phase: attempt.phase,
-      engineMessage: attempt.engineMessage,
-      containerId: attempt.containerId,
-      engineHost: attempt.engineHost,
-      startedAt: attempt.startedAt,
-      finishedAt: attempt.finishedAt,
-      delayMs: attempt.delayMs,
-    })),
-  };
 }
