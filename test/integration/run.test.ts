@@ -1,9 +1,7 @@
 // `stevedore run` against the real container engine: outcomes, limits, injected engine
 // failures, large output, and nothing left behind.
 
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../support/jobs.js';
@@ -163,7 +161,7 @@ describe('stevedore run on the real engine', () => {
     });
   }
 
-  it('faults from STEVEDORE_INJECT_FAULTS past the attempt limit: an application error', async () => {
+  it('STEVEDORE_INJECT_FAULTS past the attempt limit: an application error', async () => {
     const { result, job } = await run(['--max-attempts', '3', TINY, '--', 'true'], {
       STEVEDORE_INJECT_FAULTS: 'create:5:dev-mapper-missing',
     });
@@ -209,16 +207,27 @@ describe('stevedore run on the real engine', () => {
 
   it('SIGTERM to stevedore stops the job: terminated, exit 143, nothing left running', async () => {
     let pid = 0;
+    let seen = '';
     const running = stevedore(
-      ['run', '--json', '--network', 'none', '--stop-grace', '1s', TINY, '--', 'sleep', '300'],
+      [
+        'run',
+        '--json',
+        '--network',
+        'none',
+        '--stop-grace',
+        '1s',
+        TINY,
+        '--',
+        'sh',
+        '-c',
+        'echo started; sleep 300',
+      ],
       env,
-      { onSpawn: (spawned) => (pid = spawned) },
+      { onSpawn: (spawned) => (pid = spawned), onStderr: (text) => (seen += text) },
     );
-    await waitFor(
-      async () =>
-        (await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '')) !== '' &&
-        containersRunning() > 0,
-    );
+
+    // The component's first line proves its container runs and stevedore handles signals.
+    await waitFor(async () => seen.includes('started'));
     process.kill(pid, 'SIGTERM');
     const result = await running;
     const job = jobOf(result);
@@ -226,6 +235,78 @@ describe('stevedore run on the real engine', () => {
 
     expect(result.code, explain(result)).toBe(143);
     expect(job.status).toBe('terminated');
+    expect(job.attempts[0].signature).toBe('terminated');
+  });
+});
+
+describe('inputs', () => {
+  it('--data-dir copied, never modified; --config, tables, files and --env added', async () => {
+    const prepared = tempDir('stevedore-prepared-');
+    mkdirSync(path.join(prepared, 'in/tables'), { recursive: true });
+    writeFileSync(path.join(prepared, 'in/tables/kept.csv'), 'a\n1\n');
+    writeFileSync(path.join(prepared, 'in/state.json'), '{"last": 7}');
+    writeFileSync(path.join(prepared, 'config.json'), '{"parameters": {"from": "folder"}}');
+    const table = path.join(prepared, '..', `cities-${Date.now()}.csv`);
+    writeFileSync(table, 'city\nPrague\n');
+    const file = path.join(prepared, '..', `notes-${Date.now()}.txt`);
+    writeFileSync(file, 'remember\n');
+    const before = listTree(prepared);
+
+    const script = [
+      'cp /data/in/tables/kept.csv /data/in/tables/cities.csv /data/out/tables/',
+      'cp /data/in/state.json /data/config.json /data/out/files/',
+      `cp /data/in/files/${path.basename(file)} /data/out/files/notes.txt`,
+      'echo "$GREETING" > /data/out/files/greeting.txt',
+      'rm -rf /data/in',
+    ].join(' && ');
+    const { result, output } = await run([
+      '--data-dir',
+      prepared,
+      '--config',
+      '{"parameters": {"from": "flag"}}',
+      '--input-table',
+      `cities=${table}`,
+      '--input-file',
+      file,
+      '--env',
+      'GREETING=hello there',
+      TINY,
+      '--',
+      'sh',
+      '-c',
+      script,
+    ]);
+
+    expect(result.code, explain(result)).toBe(0);
+    const read = (name: string) => readFileSync(path.join(output, name), 'utf8');
+    expect(read('tables/kept.csv')).toBe('a\n1\n');
+    expect(read('tables/cities.csv')).toBe('city\nPrague\n');
+    expect(JSON.parse(read('files/state.json'))).toEqual({ last: 7 });
+    expect(JSON.parse(read('files/config.json'))).toEqual({ parameters: { from: 'flag' } });
+    expect(read('files/notes.txt')).toBe('remember\n');
+    expect(read('files/greeting.txt')).toBe('hello there\n');
+    expect(listTree(prepared)).toEqual(before);
+  });
+
+  it('shows output live, before the container ends', async () => {
+    let firstLineAt = 0;
+    const started = Date.now();
+    const result = await stevedore(
+      ['run', '--network', 'none', TINY, '--', 'sh', '-c', 'echo first; sleep 3; echo second'],
+      env,
+      {
+        onStdout: (text) => {
+          if (!firstLineAt && text.includes('first')) firstLineAt = Date.now();
+        },
+      },
+    );
+    const endedAt = Date.now();
+
+    expect(result.code, explain(result)).toBe(0);
+    expect(result.stdout).toBe('first\nsecond\n');
+    expect(firstLineAt - started).toBeGreaterThan(0);
+    expect(endedAt - firstLineAt).toBeGreaterThan(2000);
+    jobIds.push(/job (\w+): success/.exec(result.stderr)?.[1] ?? 'missing');
   });
 });
 
@@ -302,18 +383,23 @@ describe('usage errors run nothing', () => {
   });
 });
 
+/** Every path under a folder with its size and modification time, to see that nothing changed. */
+function listTree(dir: string): string[] {
+  return readdirSync(dir, { recursive: true })
+    .map(String)
+    .sort()
+    .map((name) => {
+      const stats = statSync(path.join(dir, name));
+      return `${name} ${stats.size} ${stats.mtimeMs}`;
+    });
+}
+
 function readStatus(pid: number): string {
   try {
     return readFileSync(`/proc/${pid}/status`, 'utf8');
   } catch {
     return '';
   }
-}
-
-function containersRunning(): number {
-  // Any running container of this test run's home would do; the job id is not known yet.
-  const out = execFileSync('docker', ['ps', '-q', '--filter', 'label=io.stevedore.managed=true']);
-  return out.toString().split('\n').filter(Boolean).length;
 }
 
 async function waitFor(check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {

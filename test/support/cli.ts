@@ -17,7 +17,11 @@ export interface CliResult {
 export function stevedore(
   args: string[],
   env: Record<string, string>,
-  options: { onSpawn?: (pid: number) => void } = {},
+  options: {
+    onSpawn?: (pid: number) => void;
+    onStdout?: (text: string) => void;
+    onStderr?: (text: string) => void;
+  } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
@@ -26,8 +30,14 @@ export function stevedore(
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+      options.onStdout?.(String(chunk));
+    });
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+      options.onStderr?.(String(chunk));
+    });
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
     if (child.pid) options.onSpawn?.(child.pid);
