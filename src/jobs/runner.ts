@@ -8,6 +8,7 @@ import { classify } from '../failures/classify.js';
 import type { AttemptFacts, Decision } from '../failures/facts.js';
 import { DEFAULT_RULES, type Rule } from '../failures/rules.js';
 import type { Logger } from '../log.js';
+import { formatDuration } from '../units.js';
 import { mayRetry, retryDelay, type Random, type RetryPolicy } from '../retry/policy.js';
 import type { JobStore } from '../store/types.js';
 import { runAttempt, type AttemptResult } from './attempt.js';
@@ -105,7 +106,7 @@ class JobRun {
           });
           const text =
             `attempt ${this.attemptNumber} of ${this.policy.maxAttempts}: ${decision.message}; ` +
-            `retrying in ${(delayMs / 1000).toFixed(1)} s`;
+            `retrying in ${formatDuration(delayMs)}`;
           await this.note('warn', text, {
             signature: decision.rule,
             delayMs,
@@ -206,7 +207,7 @@ class JobRun {
       delayMs: null,
     };
     await this.deps.store.addAttempt(attempt);
-    this.logger().info({ image: this.job.spec.image }, 'attempt started');
+    this.logger().info({}, 'attempt started');
     return attempt;
   }
 
@@ -231,7 +232,13 @@ class JobRun {
 
     const durationMs = Date.parse(patch.finishedAt) - Date.parse(attempt.startedAt);
     this.logger().info(
-      { signature: patch.signature, exitCode: patch.exitCode, durationMs, outcome: patch.outcome },
+      {
+        containerId: patch.containerId?.slice(0, 12) ?? null,
+        signature: patch.signature,
+        exitCode: patch.exitCode,
+        durationMs,
+        outcome: patch.outcome,
+      },
       'attempt ended',
     );
   }
@@ -273,7 +280,11 @@ class JobRun {
   }
 
   private logger(): Logger {
-    return this.deps.logger.child({ jobId: this.job.id, attempt: this.attemptNumber });
+    return this.deps.logger.child({
+      jobId: this.job.id,
+      attempt: this.attemptNumber,
+      image: this.job.spec.image,
+    });
   }
 
   private now(): string {
