@@ -5,11 +5,11 @@ import { existsSync } from 'node:fs';
 import { request, type RequestOptions } from 'node:http';
 
 const IMAGES = ['stevedore-test/tiny:latest', 'stevedore-examples/sql-transform:latest'];
-const CLI = new URL('../dist/cli/main.js', import.meta.url);
+const CLI = new URL('../dist/stevedore.cjs', import.meta.url);
 
 export default async function globalSetup(): Promise<void> {
   const missing: string[] = [];
-  if (!existsSync(CLI)) missing.push('the compiled CLI dist/cli/main.js');
+  if (!existsSync(CLI)) missing.push('the bundled CLI dist/stevedore.cjs');
 
   const engine = engineAddress();
   const ping = await engineGet(engine, '/_ping');

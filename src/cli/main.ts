@@ -2,8 +2,7 @@
 // turns a usage mistake into exit code 64 with a message that says what to change.
 
 import { Command, CommanderError } from 'commander';
-import pino from 'pino';
-import type { Logger } from '../log.js';
+import { silentLogger, type Logger } from '../log.js';
 import { openStore, stevedoreHome } from '../store/open.js';
 import { jobsCommand } from './jobs.js';
 import { UsageError } from './options.js';
@@ -29,7 +28,12 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       env,
       stdout,
       stderr,
-      logger: (level) => pino({ level }, pino.destination(2)) as unknown as Logger,
+      logger: async (level) => {
+        if (level === 'silent') return silentLogger;
+        // Loaded only when asked for: most runs log nothing, and every run would pay for it.
+        const { default: pino } = await import('pino');
+        return pino({ level }, pino.destination(2)) as unknown as Logger;
+      },
       setExitCode: (code) => {
         exitCode = code;
       },

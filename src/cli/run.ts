@@ -37,7 +37,7 @@ export interface RunDeps {
   env: NodeJS.ProcessEnv;
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
-  logger: (level: string) => Logger;
+  logger: (level: string) => Promise<Logger>;
   /** The exit code of the command, set when it ends. */
   setExitCode: (code: number) => void;
 }
@@ -153,7 +153,7 @@ async function run(image: string, command: string[], options: RunOptions, deps: 
         store,
         clock: systemClock,
         random: Math.random,
-        logger: deps.logger(options.logLevel),
+        logger: await deps.logger(options.logLevel),
         workRoot: path.join(deps.home, 'work'),
         stopGraceSeconds: Math.ceil(parseDuration('--stop-grace', options.stopGrace) / 1000),
         onEvents: (events) => show(events, live, deps.stderr),

@@ -189,7 +189,7 @@ async function removeContainers(
 
       if (tries >= REMOVE_TRIES) {
         const text =
-          `could not remove container ${fields.containerId ?? ''} (${message}); ` +
+          `could not remove the attempt's container (${message}); ` +
           `it carries the label ${LABELS.job}=${ctx.jobId}`;
         await ctx.note('error', text, fields);
         return;
