@@ -213,7 +213,7 @@ function renderJobFields(job: Job): string {
     ['started', formatTime(job.startedAt)],
     ['finished', formatTime(job.finishedAt)],
     ['duration', formatDurationBetween(job.startedAt, job.finishedAt)],
-    ['output dir', job.spec.outputDir],
+    ['output dir', job.status === 'success' ? job.spec.outputDir : MISSING],
   ];
 
   if (job.droppedEvents > 0) {

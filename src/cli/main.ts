@@ -21,9 +21,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       writeErr: (text) => stderr.write(text),
     });
 
+  const openHomeStore = () => openStoreIn(home);
   program.addCommand(
     runCommand({
-      openStore: () => openStore(home),
+      openStore: openHomeStore,
       home,
       env,
       stdout,
@@ -39,7 +40,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       },
     }),
   );
-  program.addCommand(jobsCommand({ openStore: () => openStore(home), stdout, stderr }));
+  program.addCommand(jobsCommand({ openStore: openHomeStore, stdout, stderr }));
 
   // Subcommands inherit exitOverride only when set before they are added.
   for (const command of program.commands) command.exitOverride();
@@ -51,6 +52,18 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       : exitCode;
   } catch (err) {
     return failure(err, stderr);
+  }
+}
+
+/** Opens the store, or says in one line what is wrong with the folder it lives in. */
+async function openStoreIn(home: string) {
+  try {
+    return await openStore(home);
+  } catch (err) {
+    throw new UsageError(
+      `cannot open stevedore's database in ${home}: ${(err as Error).message}; ` +
+        'set STEVEDORE_HOME to a folder you can write',
+    );
   }
 }
 

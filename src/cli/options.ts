@@ -1,7 +1,8 @@
 // Reading the values people type: sizes, durations, KEY=VALUE pairs and the job's config.
 // Each failure is a UsageError that names the flag, what was wrong and what would be right.
 
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { z } from 'zod';
 
 /** A mistake in how stevedore was called: nothing was run. Exit code 64. */
@@ -136,4 +137,38 @@ export function requirePath(flag: string, file: string, kind: 'file' | 'director
   if (kind === 'directory' && !stats.isDirectory()) {
     throw new UsageError(`${flag}: ${file} is not a directory`);
   }
+}
+
+/**
+ * Makes sure the output folder can take the job's output before anything runs: a new folder
+ * is made (answers true), an existing one must be an empty folder, so that older files are
+ * never mixed with this job's output.
+ */
+export function prepareOutputDir(flag: string, dir: string): boolean {
+  if (existsSync(dir)) {
+    if (!statSync(dir).isDirectory()) throw new UsageError(`${flag}: ${dir} is not a folder`);
+    if (readdirSync(dir).length > 0) {
+      throw new UsageError(
+        `${flag}: ${dir} is not empty; give a new or empty folder, so that older files are ` +
+          "not mistaken for this job's output",
+      );
+    }
+    return false;
+  }
+
+  // Level by level: Node's recursive mkdir never returns on some virtual file systems (/proc).
+  const missing: string[] = [];
+  let at = path.resolve(dir);
+  while (!existsSync(at)) {
+    missing.unshift(at);
+    at = path.dirname(at);
+  }
+  if (!statSync(at).isDirectory()) throw new UsageError(`${flag}: ${at} is not a folder`);
+
+  try {
+    for (const folder of missing) mkdirSync(folder);
+  } catch (err) {
+    throw new UsageError(`${flag}: cannot create ${dir}: ${(err as Error).message}`);
+  }
+  return true;
 }

@@ -1,6 +1,7 @@
 // `stevedore run`: one job in the foreground, through the same runner a worker uses.
 
 import { Command, Option } from 'commander';
+import { rmdirSync } from 'node:fs';
 import path from 'node:path';
 import { ulid } from 'ulid';
 import { DockerEngine } from '../engine/docker.js';
@@ -11,7 +12,7 @@ import {
   parseFaultSpec,
   type FaultSpec,
 } from '../engine/faults.js';
-import type { ContainerEngine } from '../engine/types.js';
+import type { ContainerEngine, OutputStream } from '../engine/types.js';
 import { systemClock } from '../jobs/clock.js';
 import type { Job, JobEvent, JobSpec } from '../jobs/model.js';
 import { runJob } from '../jobs/runner.js';
@@ -27,6 +28,7 @@ import {
   parsePair,
   parseSize,
   parseWholeNumber,
+  prepareOutputDir,
   requirePath,
   UsageError,
 } from './options.js';
@@ -71,6 +73,10 @@ interface RunOptions {
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
+
+/** The shape of an image reference: [registry[:port]/]path[:tag][@digest], lower-case path. */
+const IMAGE_REFERENCE =
+  /^([a-zA-Z0-9.-]+(:\d+)?\/)?[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
 
 export function runCommand(deps: RunDeps): Command {
   return new Command('run')
@@ -120,6 +126,7 @@ async function run(image: string, command: string[], options: RunOptions, deps: 
 
   const live = options.json ? deps.stderr : deps.stdout;
   const store = await deps.openStore();
+  const outputCreated = prepareOutputDir('--output', spec.outputDir);
   const stop = new AbortController();
   let stoppedBy: 'SIGINT' | 'SIGTERM' | null = null;
   const onSignal = (signal: 'SIGINT' | 'SIGTERM') => {
@@ -156,7 +163,8 @@ async function run(image: string, command: string[], options: RunOptions, deps: 
         logger: await deps.logger(options.logLevel),
         workRoot: path.join(deps.home, 'work'),
         stopGraceSeconds: Math.ceil(parseDuration('--stop-grace', options.stopGrace) / 1000),
-        onEvents: (events) => show(events, live, deps.stderr),
+        onEvents: (events) => showRunnerEvents(events, deps.stderr),
+        onOutput: (stream, chunk) => showOutput(stream, chunk, live, deps.stderr),
       },
       stop.signal,
     );
@@ -168,6 +176,9 @@ async function run(image: string, command: string[], options: RunOptions, deps: 
     } else {
       deps.stderr.write(`${summary(ended, attempts.length)}\n`);
     }
+
+    // Nothing was copied to a folder made for a job that did not succeed: leave no trace.
+    if (ended.status !== 'success' && outputCreated) removeIfEmpty(spec.outputDir);
 
     if (ended.status === 'success') return EXIT_CODES.success;
     if (ended.status === 'terminated') return EXIT_CODES[stoppedBy ?? 'SIGTERM'];
@@ -186,15 +197,42 @@ function toSpec(id: string, image: string, command: string[], options: RunOption
   if (memoryBytes < 6 * 1024 * 1024) {
     throw new UsageError(`--memory: ${options.memory} is below the engine's minimum of 6m`);
   }
+  if (memoryBytes > 1024 ** 4) {
+    throw new UsageError(`--memory: ${options.memory} is more than 1024g`);
+  }
+  if (!IMAGE_REFERENCE.test(image)) {
+    throw new UsageError(
+      `"${image}" is not an image name; write it like name, name:tag or registry/name:tag`,
+    );
+  }
+  const timeoutMs = parseDuration('--timeout', options.timeout);
+  if (timeoutMs < 1000) {
+    throw new UsageError(`--timeout: ${options.timeout} is shorter than the shortest, 1s`);
+  }
 
   const inputTables: Record<string, string> = {};
   for (const text of options.inputTable) {
     const { key, value } = parsePair('--input-table', text, /^[A-Za-z0-9_.-]+$/, 'NAME');
+    if (key === '.' || key === '..' || key in inputTables) {
+      throw new UsageError(
+        `--input-table: the table name "${key}" is given twice or is not a name`,
+      );
+    }
     requirePath('--input-table', value, 'file');
     inputTables[key] = path.resolve(value);
   }
 
-  for (const file of options.inputFile) requirePath('--input-file', file, 'any');
+  const fileNames = new Set<string>();
+  for (const file of options.inputFile) {
+    requirePath('--input-file', file, 'any');
+    const name = path.basename(path.resolve(file));
+    if (fileNames.has(name)) {
+      throw new UsageError(
+        `--input-file: two files are named ${name}; in/files/ can hold only one`,
+      );
+    }
+    fileNames.add(name);
+  }
   if (options.dataDir) requirePath('--data-dir', options.dataDir, 'directory');
 
   const env: Record<string, string> = {};
@@ -218,7 +256,7 @@ function toSpec(id: string, image: string, command: string[], options: RunOption
     env,
     memoryBytes,
     network: options.network as JobSpec['network'],
-    timeoutMs: parseDuration('--timeout', options.timeout),
+    timeoutMs,
     maxAttempts: parseWholeNumber('--max-attempts', options.maxAttempts, 1, 100),
     retryDelayMinMs: delay.minMs,
     retryDelayMaxMs: delay.maxMs,
@@ -230,13 +268,19 @@ function toSpec(id: string, image: string, command: string[], options: RunOption
 }
 
 function faultsOf(options: RunOptions, env: NodeJS.ProcessEnv): FaultSpec[] {
+  return [
+    ...explainFaults('STEVEDORE_INJECT_FAULTS', () => parseFaultList(env.STEVEDORE_INJECT_FAULTS)),
+    ...explainFaults('--inject-fault', () =>
+      options.injectFault.map((text) => parseFaultSpec(text)),
+    ),
+  ];
+}
+
+function explainFaults(source: string, parse: () => FaultSpec[]): FaultSpec[] {
   try {
-    return [
-      ...parseFaultList(env.STEVEDORE_INJECT_FAULTS),
-      ...options.injectFault.map((text) => parseFaultSpec(text)),
-    ];
+    return parse();
   } catch (err) {
-    if (err instanceof FaultSpecError) throw new UsageError(`--inject-fault: ${err.message}`);
+    if (err instanceof FaultSpecError) throw new UsageError(`${source}: ${err.message}`);
     throw err;
   }
 }
@@ -245,28 +289,26 @@ function withFaults(engine: ContainerEngine, faults: FaultSpec[]): ContainerEngi
   return faults.length > 0 ? new FaultInjectingEngine(engine, faults) : engine;
 }
 
-/** Shows events live; waits when the terminal or pipe is full rather than buffering. */
-async function show(
-  events: JobEvent[],
+/** Shows the component's output as it comes, and stevedore's own messages between. */
+function showOutput(
+  stream: OutputStream,
+  chunk: Buffer,
   live: NodeJS.WritableStream,
   stderr: NodeJS.WritableStream,
-): Promise<void> {
-  let target: NodeJS.WritableStream | null = null;
-  let text = '';
-
-  // Consecutive lines for the same target go out in one write.
-  for (const event of events) {
-    const next = event.stream === 'stdout' ? live : stderr;
-    if (next !== target && target) await write(target, text);
-    if (next !== target) text = '';
-    target = next;
-    text += event.stream === 'runner' ? `stevedore: ${event.text}\n` : `${event.text}\n`;
-  }
-
-  if (target) await write(target, text);
+) {
+  return write(stream === 'stdout' ? live : stderr, chunk);
 }
 
-function write(target: NodeJS.WritableStream, text: string): Promise<void> | void {
+function showRunnerEvents(events: JobEvent[], stderr: NodeJS.WritableStream) {
+  const text = events
+    .filter((event) => event.stream === 'runner')
+    .map((event) => `stevedore: ${event.text}\n`)
+    .join('');
+  if (text) return write(stderr, text);
+}
+
+/** Writes, and waits when the terminal or pipe is full rather than buffering in memory. */
+function write(target: NodeJS.WritableStream, text: string | Buffer): Promise<void> | void {
   if (target.write(text)) return;
   return new Promise<void>((resolve) => target.once('drain', resolve));
 }
@@ -278,4 +320,12 @@ function summary(job: Job, attempts: number): string {
   const how = job.status === 'error' ? `${job.errorClass} error` : job.status;
   const details = job.status === 'success' ? '' : `; details: stevedore jobs show ${job.id}`;
   return `stevedore: job ${job.id}: ${how} after ${took}, ${tries}${details}`;
+}
+
+function removeIfEmpty(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch {
+    // Not empty, or already gone: either way, nothing to tidy.
+  }
 }

@@ -45,6 +45,8 @@ function engineRule(
   action: Action,
   description: string,
   match: { phases?: EnginePhase[]; pattern?: RegExp; kind?: (f: EngineFailureFacts) => boolean },
+  /** What the user is told; by default, that the engine failed, with its message. */
+  tell: (facts: EngineFailureFacts) => string = engineMessage,
 ): Rule {
   return {
     name,
@@ -55,19 +57,17 @@ function engineRule(
       (!match.phases || match.phases.includes(facts.phase)) &&
       (!match.pattern || match.pattern.test(facts.engineMessage)) &&
       (!match.kind || match.kind(facts)),
-    message: (facts) => engineMessage(facts),
+    message: (facts) => (facts.kind === 'engine' ? tell(facts) : ''),
   };
 }
 
-function engineMessage(facts: AttemptFacts): string {
-  if (facts.kind !== 'engine') return '';
+function engineMessage(facts: EngineFailureFacts): string {
   return `the container engine failed (${facts.phase}): ${facts.engineMessage}`;
 }
 
 /** The component's own words: stderr, or stdout when stderr is empty. */
 function componentMessage(facts: ExitFacts): string {
-  const text = facts.stderrTail.trim() || facts.stdoutTail.trim();
-  return text || `the component exited with code ${facts.exitCode} and printed nothing`;
+  return facts.stderrTail.trim() || facts.stdoutTail.trim();
 }
 
 export const DEFAULT_RULES: readonly Rule[] = [
@@ -101,14 +101,16 @@ export const DEFAULT_RULES: readonly Rule[] = [
     'user',
     'Exit 1 is how a component reports bad input or configuration (Common Interface).',
     (facts) => facts.exitCode === 1,
-    componentMessage,
+    (facts) => componentMessage(facts) || 'the component exited with code 1 and printed nothing',
   ),
   exitRule(
     'exit-other',
     'application',
     'Any other exit code is a failure of the component itself.',
     () => true,
-    (facts) => `the component failed with exit code ${facts.exitCode}: ${componentMessage(facts)}`,
+    (facts) =>
+      `the component failed with exit code ${facts.exitCode}` +
+      (componentMessage(facts) ? `: ${componentMessage(facts)}` : ' and printed nothing'),
   ),
   engineRule(
     'devicemapper',
@@ -130,6 +132,9 @@ export const DEFAULT_RULES: readonly Rule[] = [
       kind: (facts) =>
         facts.errorKind === 'unavailable' || CONNECTION_LOST.test(facts.engineMessage),
     },
+    (facts) =>
+      `the container engine could not be reached (${facts.phase}): ${facts.engineMessage}; ` +
+      'is the engine running, and does DOCKER_HOST point at it?',
   ),
   engineRule(
     'image-missing',
@@ -141,6 +146,7 @@ export const DEFAULT_RULES: readonly Rule[] = [
         facts.errorKind === 'image-missing' ||
         /no such image|pull access denied|repository does not exist/i.test(facts.engineMessage),
     },
+    (facts) => `the image could not be had: ${facts.engineMessage}`,
   ),
   engineRule(
     'executable-not-found',
@@ -150,6 +156,7 @@ export const DEFAULT_RULES: readonly Rule[] = [
       phases: ['create', 'start'],
       pattern: /executable file not found|exec: "[^"]*": (stat \S+: )?no such file or directory/i,
     },
+    (facts) => `the command could not be started in the container: ${facts.engineMessage}`,
   ),
   engineRule(
     'unknown',

@@ -184,6 +184,9 @@ async function removeContainers(
       for (const id of ids) await ctx.engine.remove(id);
       return;
     } catch (err) {
+      // No container was named and the engine cannot be reached: there is nothing to find.
+      if (!containerId && err instanceof EngineError && err.kind === 'unavailable') return;
+
       const message = err instanceof EngineError ? err.engineMessage : String(err);
       const fields = { containerId: containerId?.slice(0, 12) ?? null, engineMessage: message };
 

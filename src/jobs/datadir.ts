@@ -2,7 +2,7 @@
 // inputs, so that a failed attempt's partial output never reaches the next one.
 
 import { constants } from 'node:fs';
-import { access, chmod, cp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { access, chmod, cp, lstat, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { JobSpec } from './model.js';
 
@@ -42,10 +42,26 @@ export async function buildDataFolder(root: string, spec: JobSpec): Promise<stri
   return data;
 }
 
-/** Copies the attempt's `out/` to the job's output folder. */
-export async function collectOutput(data: string, outputDir: string): Promise<void> {
+/**
+ * Copies the attempt's `out/` to the job's output folder: files and folders only. A symbolic
+ * link could point at the host's own files, and a device or pipe is no output; each is left
+ * behind and answered, so the runner can say so.
+ */
+export async function collectOutput(data: string, outputDir: string): Promise<string[]> {
+  const skipped: string[] = [];
+  const out = path.join(data, 'out');
+
   await mkdir(outputDir, { recursive: true });
-  await cp(path.join(data, 'out'), outputDir, { recursive: true });
+  await cp(out, outputDir, {
+    recursive: true,
+    filter: async (source) => {
+      const stats = await lstat(source);
+      if (stats.isFile() || stats.isDirectory()) return true;
+      skipped.push(path.relative(out, source));
+      return false;
+    },
+  });
+  return skipped;
 }
 
 async function exists(file: string): Promise<boolean> {

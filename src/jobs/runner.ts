@@ -26,8 +26,13 @@ export interface RunnerDeps {
   rules?: readonly Rule[];
   /** Attempts' data folders are built under this folder and removed after each attempt. */
   workRoot: string;
-  /** Receives the events as they happen, in order, for live display. May slow the job down. */
+  /** Receives the events as they happen, in order. May slow the job down. */
   onEvents?: (events: JobEvent[]) => void | Promise<void>;
+  /**
+   * Receives the component's output bytes as they come, unchanged, for live display (events
+   * are lines, cut at 64 KiB). May slow the job down.
+   */
+  onOutput?: (stream: OutputStream, chunk: Buffer) => void | Promise<void>;
   stopGraceSeconds?: number;
   eventLimits?: EventLimits;
 }
@@ -112,6 +117,12 @@ class JobRun {
             delayMs,
           });
           await this.deps.clock.sleep(delayMs, this.signal);
+
+          // Stopped while waiting: no new container may start, it could write somewhere.
+          if (this.signal.aborted) {
+            await this.finish('terminated', null, 'the job was stopped before it finished');
+            return;
+          }
           continue;
         }
 
@@ -130,7 +141,11 @@ class JobRun {
   /** Ends the job as the last attempt's decision says. */
   private async decide(decision: Decision, dataDir: string): Promise<void> {
     if (decision.action === 'success') {
-      await collectOutput(dataDir, this.job.spec.outputDir);
+      const skipped = await collectOutput(dataDir, this.job.spec.outputDir);
+      if (skipped.length > 0) {
+        const text = `not copied from out/ (links, pipes and devices are not output): ${skipped.join(', ')}`;
+        await this.note('warn', text, { skipped });
+      }
       await this.note('info', `job succeeded; output in ${this.job.spec.outputDir}`, {});
       await this.finish('success', null, null);
       return;
@@ -178,7 +193,10 @@ class JobRun {
       dataDir,
       signal: this.signal,
       stopGraceSeconds: this.deps.stopGraceSeconds ?? 10,
-      sink: (stream, chunk) => emit(stream, splitters[stream].push(chunk)),
+      sink: async (stream, chunk) => {
+        await this.deps.onOutput?.(stream, chunk);
+        await emit(stream, splitters[stream].push(chunk));
+      },
       onContainer: (containerId) =>
         this.deps.store.updateAttempt(this.job.id, number, { containerId }),
       tails: () => ({ stdout: tails.stdout.toString(), stderr: tails.stderr.toString() }),

@@ -371,6 +371,15 @@ describe('usage errors run nothing', () => {
     [['--timeout', '10', TINY], '--timeout'],
     [['--inject-fault', 'boot:1:x', TINY], 'phase'],
     [['--no-such-flag', TINY], 'unknown option'],
+    [['--timeout', '0s', TINY], 'shorter than the shortest'],
+    [['--output', '/proc/stevedore-cannot-be-here', TINY], 'cannot create'],
+    [['--output', '/etc', TINY], 'not empty'],
+    [
+      ['--input-file', '/etc/hostname', '--input-file', '/proc/sys/kernel/hostname', TINY],
+      'two files are named',
+    ],
+    [['Not An Image!'], 'not an image name'],
+    [['--memory', '99999999999g', TINY], 'more than 1024g'],
   ])('%j exits 64 naming the problem', async (args, words) => {
     const listed = await stevedore(['jobs', 'list', '--json', '--limit', '1000'], env);
     const before = JSON.parse(listed.stdout).length;

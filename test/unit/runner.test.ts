@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FaultInjectingEngine, parseFaultSpec } from '../../src/engine/faults.js';
@@ -173,5 +173,38 @@ describe('runner: the component decides', () => {
     expect(ended.status).toBe('terminated');
     expect(scripted.stopped).toHaveLength(1);
     expect(scripted.removed).toHaveLength(1);
+  });
+
+  it('never starts another container when stopped while waiting to retry', async () => {
+    const scripted = new ScriptedEngine([{ exitCode: 0 }]);
+    const engine = new FaultInjectingEngine(scripted, [parseFaultSpec('create:1:devicemapper')]);
+    const h = await harness(engine);
+    const clock = new FakeClock(500);
+    const job = newJob(h.root);
+    await h.store.createJob(job);
+    const stop = new AbortController();
+
+    const running = runJob(job, { ...h.deps, clock }, stop.signal);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    stop.abort();
+    const ended = await running;
+
+    expect(ended.status).toBe('terminated');
+    expect(scripted.created).toHaveLength(0);
+    expect(await h.store.listAttempts(job.id)).toHaveLength(1);
+  });
+
+  it('copies files and folders of out/, never links that could point at the host', async () => {
+    const write = (dataDir: string) => {
+      writeFileSync(path.join(dataDir, 'out/tables/real.csv'), 'a\n1\n');
+      symlinkSync('/etc/hostname', path.join(dataDir, 'out/files/leak.txt'));
+    };
+    const { ended, store } = await runWithFaults([], [{ touch: write }]);
+
+    expect(ended.status).toBe('success');
+    expect(existsSync(path.join(ended.spec.outputDir, 'tables/real.csv'))).toBe(true);
+    expect(existsSync(path.join(ended.spec.outputDir, 'files/leak.txt'))).toBe(false);
+    const events = await store.listEvents(ended.id);
+    expect(events.some((e) => e.text.includes('files/leak.txt'))).toBe(true);
   });
 });
