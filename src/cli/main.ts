@@ -42,8 +42,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   );
   program.addCommand(jobsCommand({ openStore: openHomeStore, stdout, stderr }));
 
-  // Subcommands inherit exitOverride only when set before they are added.
-  for (const command of program.commands) command.exitOverride();
+  // Subcommands inherit exitOverride only when it is set before they are made.
+  overrideExits(program);
 
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -52,6 +52,13 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       : exitCode;
   } catch (err) {
     return failure(err, stderr);
+  }
+}
+
+function overrideExits(command: Command): void {
+  for (const sub of command.commands) {
+    sub.exitOverride();
+    overrideExits(sub);
   }
 }
 

@@ -392,6 +392,19 @@ describe('usage errors run nothing', () => {
   });
 });
 
+describe('jobs commands', () => {
+  it('exit 64 on a bad flag or a missing id, and 1 on an unknown id', async () => {
+    const missing = await stevedore(['jobs', 'show'], env);
+    const bogus = await stevedore(['jobs', 'list', '--bogus'], env);
+    const unknown = await stevedore(['jobs', 'show', 'NOSUCHJOB'], env);
+
+    expect(missing.code, explain(missing)).toBe(64);
+    expect(bogus.code, explain(bogus)).toBe(64);
+    expect(unknown.code, explain(unknown)).toBe(1);
+    expect(unknown.stderr).toContain('no job with id NOSUCHJOB');
+  });
+});
+
 /** Every path under a folder with its size and modification time, to see that nothing changed. */
 function listTree(dir: string): string[] {
   return readdirSync(dir, { recursive: true })
