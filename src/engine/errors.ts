@@ -22,8 +22,12 @@ export class EngineError extends Error {
     readonly engineMessage: string,
     readonly statusCode: number | null,
     readonly containerId: string | null = null,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; injected?: boolean },
   ) {
     super(`engine ${phase} failed: ${engineMessage}`, options);
+    this.injected = options?.injected ?? false;
   }
+
+  /** Made on purpose by fault injection, not by the engine: said wherever it is reported. */
+  readonly injected: boolean;
 }

@@ -116,6 +116,6 @@ export class FaultInjectingEngine implements ContainerEngine {
     if (!fault) return;
 
     fault.count -= 1;
-    throw new EngineError(phase, 'other', fault.message, 500, containerId);
+    throw new EngineError(phase, 'other', fault.message, 500, containerId, { injected: true });
   }
 }

@@ -31,6 +31,8 @@ export interface AttemptResult {
   containerId: string | null;
   /** The attempt was stopped because the job was, not because of anything it did. */
   terminated: boolean;
+  /** The engine failure was injected on purpose (--inject-fault). */
+  injected?: boolean;
 }
 
 /** How long to wait for the last output after the container ended before giving up on it. */
@@ -81,6 +83,7 @@ export async function runAttempt(ctx: AttemptContext): Promise<AttemptResult> {
     return {
       containerId,
       terminated: ctx.signal.aborted,
+      injected: err.injected,
       facts: {
         kind: 'engine',
         phase: err.phase,

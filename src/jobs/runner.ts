@@ -110,7 +110,8 @@ class JobRun {
             delayMs,
           });
           const text =
-            `attempt ${this.attemptNumber} of ${this.policy.maxAttempts}: ${decision.message}; ` +
+            `attempt ${this.attemptNumber} of ${this.policy.maxAttempts}: ${decision.message}` +
+            `${result.injected ? ' (an injected fault)' : ''}; ` +
             `retrying in ${formatDuration(delayMs)}`;
           await this.note('warn', text, {
             signature: decision.rule,

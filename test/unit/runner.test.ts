@@ -71,6 +71,15 @@ describe('runner: transient engine failures', () => {
     expect(scripted.removed).toHaveLength(3);
   });
 
+  it('says in the job's messages that a fault was injected', async () => {
+    const { ended, store } = await runWithFaults(['create:1:devicemapper']);
+    const events = await store.listEvents(ended.id);
+
+    expect(events.some((e) => e.stream === 'runner' && e.text.includes('injected fault'))).toBe(
+      true,
+    );
+  });
+
   it('keeps every delay within its bounds, whatever the random source says', async () => {
     const low = await runWithFaults(['create:2:devicemapper'], undefined, () => 0);
     const high = await runWithFaults(['create:2:devicemapper'], undefined, () => 0.999999);
