@@ -71,7 +71,7 @@ describe('runner: transient engine failures', () => {
     expect(scripted.removed).toHaveLength(3);
   });
 
-  it('says in the job's messages that a fault was injected', async () => {
+  it('says in the job messages that a fault was injected', async () => {
     const { ended, store } = await runWithFaults(['create:1:devicemapper']);
     const events = await store.listEvents(ended.id);
 
