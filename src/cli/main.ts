@@ -4,8 +4,10 @@
 import { Command, CommanderError } from 'commander';
 import { silentLogger, type Logger } from '../log.js';
 import { openStore, stevedoreHome } from '../store/open.js';
+import { classifyCommand } from './classify.js';
 import { jobsCommand } from './jobs.js';
 import { UsageError } from './options.js';
+import { rulesCommand } from './rules.js';
 import { EXIT_CODES, runCommand } from './run.js';
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
@@ -41,6 +43,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     }),
   );
   program.addCommand(jobsCommand({ openStore: openHomeStore, stdout, stderr }));
+  program.addCommand(rulesCommand({ stdout }));
+  program.addCommand(classifyCommand({ stdout }));
 
   // Subcommands inherit exitOverride only when it is set before they are made.
   overrideExits(program);

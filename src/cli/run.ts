@@ -21,6 +21,7 @@ import { DEFAULT_RETRY_POLICY } from '../retry/policy.js';
 import type { JobStore } from '../store/types.js';
 import { formatDurationBetween } from './format.js';
 import { attemptJson, jobJson } from './job-json.js';
+import { loadRules, RULES_OPTION_HELP } from './rules.js';
 import {
   parseConfig,
   parseDelayRange,
@@ -70,6 +71,7 @@ interface RunOptions {
   injectFault: string[];
   stopGrace: string;
   logLevel: string;
+  rules?: string;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -106,6 +108,7 @@ export function runCommand(deps: RunDeps): Command {
       collect,
       [],
     )
+    .option('--rules <file>', RULES_OPTION_HELP)
     .option('--stop-grace <duration>', 'time between SIGTERM and SIGKILL when stopping', '10s')
     .addOption(
       new Option('--log-level <level>', 'structured log lines on stderr')
@@ -122,6 +125,7 @@ async function run(image: string, command: string[], options: RunOptions, deps: 
   const id = ulid();
   const spec = toSpec(id, image, command, options);
   const faults = faultsOf(options, deps.env);
+  const rules = loadRules(options.rules);
   const engine = withFaults(new DockerEngine(deps.env), faults);
 
   const live = options.json ? deps.stderr : deps.stdout;
@@ -158,6 +162,7 @@ async function run(image: string, command: string[], options: RunOptions, deps: 
       {
         engine,
         store,
+        rules,
         clock: systemClock,
         random: Math.random,
         logger: await deps.logger(options.logLevel),

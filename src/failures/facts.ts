@@ -24,10 +24,20 @@ export interface EngineFailureFacts {
   /** The engine module's reading of the failure; `other` when only the text can tell. */
   errorKind: EngineErrorKind;
   httpStatus: number | null;
+  /**
+   * The exit code a `docker` client would have shown, where known (reports, `classify`).
+   * 125, 126 and 127 only say that the client or the runtime failed, so no default rule
+   * decides on them.
+   */
+  exitCode?: number | null;
   engineMessage: string;
 }
 
-export type Action = 'success' | 'retry' | 'user' | 'application';
+/**
+ * `retry`: a transient engine or host failure, the attempt is run again. `ignore`: a failure
+ * while cleaning up (phase `remove`), which never changes a job's result.
+ */
+export type Action = 'success' | 'retry' | 'user' | 'application' | 'ignore';
 
 export interface Decision {
   action: Action;

@@ -43,6 +43,15 @@ export async function runJob(job: Job, deps: RunnerDeps, signal?: AbortSignal): 
   return run.execute();
 }
 
+/**
+ * Only cleanup failures (phase `remove`) may be ignored, and attempt.ts never lets one end an
+ * attempt; should an ignored failure end one anyway, the attempt has no result to keep.
+ */
+function settled(decision: Decision): Decision & { action: Exclude<Decision['action'], 'ignore'> } {
+  if (decision.action !== 'ignore') return { ...decision, action: decision.action };
+  return { ...decision, action: 'application' };
+}
+
 class JobRun {
   private readonly recorder: EventRecorder;
   private readonly policy: RetryPolicy;
@@ -94,7 +103,7 @@ class JobRun {
         const dataDir = await buildDataFolder(attemptRoot, this.job.spec);
         const started = await this.startAttempt();
         const result = await this.runOne(dataDir);
-        const decision = classify(result.facts, this.rules);
+        const decision = settled(classify(result.facts, this.rules));
 
         if (result.terminated || this.signal.aborted) {
           await this.endAttempt(started, result, { outcome: null, signature: 'terminated' });
@@ -140,7 +149,7 @@ class JobRun {
   }
 
   /** Ends the job as the last attempt's decision says. */
-  private async decide(decision: Decision, dataDir: string): Promise<void> {
+  private async decide(decision: ReturnType<typeof settled>, dataDir: string): Promise<void> {
     if (decision.action === 'success') {
       const skipped = await collectOutput(dataDir, this.job.spec.outputDir);
       if (skipped.length > 0) {

@@ -172,8 +172,16 @@ describe('classify: other engine failures', () => {
     expect(decision).toMatchObject({ action: 'user', rule: 'image-missing' });
   });
 
-  it('calls "No such image" on create a user error', () => {
+  it('retries "No such image" on create: the attempt had the image a moment before', () => {
     const decision = classify(engineFailed('No such image: keboola/ex-nothing:1.0', 'create'));
+
+    expect(decision).toMatchObject({ action: 'retry', rule: 'image-vanished' });
+    expect(decision.message).toContain('keboola/ex-nothing:1.0');
+  });
+
+  it('calls an unknown manifest on pull a user error naming the image', () => {
+    const message = 'manifest for keboola/ex-nothing:1.0 not found: manifest unknown';
+    const decision = classify(engineFailed(message, 'pull', 'image-missing'));
 
     expect(decision).toMatchObject({ action: 'user', rule: 'image-missing' });
     expect(decision.message).toContain('keboola/ex-nothing:1.0');
