@@ -76,9 +76,16 @@ interface RunOptions {
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
-/** The shape of an image reference: [registry[:port]/]path[:tag][@digest], lower-case path. */
-const IMAGE_REFERENCE =
-  /^([a-zA-Z0-9.-]+(:\d+)?\/)?[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
+/** One part of an image's path: lower-case letters and digits, joined by . _ __ or dashes. */
+const PATH_PART = '[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*';
+
+/** The shape of an image reference: [registry[:port]/]path[:tag][@digest]. */
+const IMAGE_REFERENCE = new RegExp(
+  '^([a-zA-Z0-9.-]+(:\\d+)?/)?' +
+    `${PATH_PART}(/${PATH_PART})*` +
+    '(:\\w[\\w.-]{0,127})?' +
+    '(@sha256:[a-f0-9]{64})?$',
+);
 
 export function runCommand(deps: RunDeps): Command {
   return new Command('run')

@@ -153,7 +153,8 @@ class JobRun {
     if (decision.action === 'success') {
       const skipped = await collectOutput(dataDir, this.job.spec.outputDir);
       if (skipped.length > 0) {
-        const text = `not copied from out/ (links, pipes and devices are not output): ${skipped.join(', ')}`;
+        const text =
+          'not copied from out/ (links, pipes and devices are not output): ' + skipped.join(', ');
         await this.note('warn', text, { skipped });
       }
       await this.note('info', `job succeeded; output in ${this.job.spec.outputDir}`, {});
