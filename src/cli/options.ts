@@ -1,9 +1,10 @@
 // Reading the values people type: sizes, durations, KEY=VALUE pairs and the job's config.
 // Each failure is a UsageError that names the flag, what was wrong and what would be right.
 
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { makeFolders } from '../folders.js';
 
 /** A mistake in how stevedore was called: nothing was run. Exit code 64. */
 export class UsageError extends Error {
@@ -24,7 +25,8 @@ export function parseSize(flag: string, text: string): number {
 }
 
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-const MAX_DURATION_MS = 2 ** 31 - 1;
+/** Node's timers hold at most 2^31 - 1 ms (24.8 days); 596h is the last whole hour below. */
+const MAX_DURATION_MS = 596 * 3_600_000;
 
 /** Reads a duration: `500ms`, `30s`, `5m`, `1h`, or a combination such as `1m30s`. */
 export function parseDuration(flag: string, text: string): number {
@@ -42,9 +44,10 @@ export function parseDuration(flag: string, text: string): number {
     0,
   );
 
-  // Node's timers hold at most 2^31 - 1 ms; a longer one would fire at once.
   if (ms > MAX_DURATION_MS) {
-    throw new UsageError(`${flag}: "${text}" is too long; at most 24 days (576h)`);
+    throw new UsageError(
+      `${flag}: "${text}" is too long; at most 596h, the longest wait Node's timers can hold`,
+    );
   }
   return Math.round(ms);
 }
@@ -140,11 +143,14 @@ export function requirePath(flag: string, file: string, kind: 'file' | 'director
 }
 
 /**
- * Makes sure the output folder can take the job's output before anything runs: a new folder
- * is made (answers true), an existing one must be an empty folder, so that older files are
- * never mixed with this job's output.
+ * Makes sure the output folder can take the job's output before anything runs, and answers
+ * the folders it made (to be removed if the job fails). An existing folder must be empty, so
+ * that older files are never mixed with this job's output.
  */
-export function prepareOutputDir(flag: string, dir: string): boolean {
+export function prepareOutputDir(flag: string, dir: string): string[] {
+  if (!dir.trim()) throw new UsageError(`${flag}: the folder name is empty`);
+
+  let made: string[] = [];
   if (existsSync(dir)) {
     if (!statSync(dir).isDirectory()) throw new UsageError(`${flag}: ${dir} is not a folder`);
     if (readdirSync(dir).length > 0) {
@@ -153,22 +159,31 @@ export function prepareOutputDir(flag: string, dir: string): boolean {
           "not mistaken for this job's output",
       );
     }
-    return false;
+  } else {
+    try {
+      made = makeFolders(dir);
+    } catch (err) {
+      throw new UsageError(`${flag}: cannot create ${dir}: ${(err as Error).message}`);
+    }
   }
 
-  // Level by level: Node's recursive mkdir never returns on some virtual file systems (/proc).
-  const missing: string[] = [];
-  let at = path.resolve(dir);
-  while (!existsSync(at)) {
-    missing.unshift(at);
-    at = path.dirname(at);
-  }
-  if (!statSync(at).isDirectory()) throw new UsageError(`${flag}: ${at} is not a folder`);
-
+  // Writing a folder into it proves what permissions alone do not (read-only mounts, /sys).
   try {
-    for (const folder of missing) mkdirSync(folder);
+    rmdirSync(mkdtempSync(path.join(dir, '.stevedore-check-')));
   } catch (err) {
-    throw new UsageError(`${flag}: cannot create ${dir}: ${(err as Error).message}`);
+    removeFolders(made);
+    throw new UsageError(`${flag}: cannot write in ${dir}: ${(err as Error).message}`);
   }
-  return true;
+  return made;
+}
+
+/** Removes folders made by prepareOutputDir, innermost first, as long as they are empty. */
+export function removeFolders(made: string[]): void {
+  for (const folder of [...made].reverse()) {
+    try {
+      rmdirSync(folder);
+    } catch {
+      return;
+    }
+  }
 }

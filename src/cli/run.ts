@@ -1,7 +1,6 @@
 // `stevedore run`: one job in the foreground, through the same runner a worker uses.
 
 import { Command, Option } from 'commander';
-import { rmdirSync } from 'node:fs';
 import path from 'node:path';
 import { ulid } from 'ulid';
 import { DockerEngine } from '../engine/docker.js';
@@ -30,6 +29,7 @@ import {
   parseSize,
   parseWholeNumber,
   prepareOutputDir,
+  removeFolders,
   requirePath,
   UsageError,
 } from './options.js';
@@ -135,9 +135,9 @@ async function run(image: string, command: string[], options: RunOptions, deps: 
   const rules = loadRules(options.rules);
   const engine = withFaults(new DockerEngine(deps.env), faults);
 
-  const live = options.json ? deps.stderr : deps.stdout;
+  const shown = new LiveOutput(options.json ? deps.stderr : deps.stdout, deps.stderr);
   const store = await deps.openStore();
-  const outputCreated = prepareOutputDir('--output', spec.outputDir);
+  const outputMade = prepareOutputDir('--output', spec.outputDir);
   const stop = new AbortController();
   let stoppedBy: 'SIGINT' | 'SIGTERM' | null = null;
   const onSignal = (signal: 'SIGINT' | 'SIGTERM') => {
@@ -175,8 +175,8 @@ async function run(image: string, command: string[], options: RunOptions, deps: 
         logger: await deps.logger(options.logLevel),
         workRoot: path.join(deps.home, 'work'),
         stopGraceSeconds: Math.ceil(parseDuration('--stop-grace', options.stopGrace) / 1000),
-        onEvents: (events) => showRunnerEvents(events, deps.stderr),
-        onOutput: (stream, chunk) => showOutput(stream, chunk, live, deps.stderr),
+        onEvents: (events) => shown.runnerEvents(events),
+        onOutput: (stream, chunk) => shown.output(stream, chunk),
       },
       stop.signal,
     );
@@ -190,7 +190,7 @@ async function run(image: string, command: string[], options: RunOptions, deps: 
     }
 
     // Nothing was copied to a folder made for a job that did not succeed: leave no trace.
-    if (ended.status !== 'success' && outputCreated) removeIfEmpty(spec.outputDir);
+    if (ended.status !== 'success') removeFolders(outputMade);
 
     if (ended.status === 'success') return EXIT_CODES.success;
     if (ended.status === 'terminated') return EXIT_CODES[stoppedBy ?? 'SIGTERM'];
@@ -301,22 +301,36 @@ function withFaults(engine: ContainerEngine, faults: FaultSpec[]): ContainerEngi
   return faults.length > 0 ? new FaultInjectingEngine(engine, faults) : engine;
 }
 
-/** Shows the component's output as it comes, and stevedore's own messages between. */
-function showOutput(
-  stream: OutputStream,
-  chunk: Buffer,
-  live: NodeJS.WritableStream,
-  stderr: NodeJS.WritableStream,
-) {
-  return write(stream === 'stdout' ? live : stderr, chunk);
-}
+/**
+ * Shows the component's output as it comes, and stevedore's own messages between, each of
+ * those on a line of its own even when the component's last output did not end one.
+ */
+class LiveOutput {
+  private stderrMidLine = false;
 
-function showRunnerEvents(events: JobEvent[], stderr: NodeJS.WritableStream) {
-  const text = events
-    .filter((event) => event.stream === 'runner')
-    .map((event) => `stevedore: ${event.text}\n`)
-    .join('');
-  if (text) return write(stderr, text);
+  constructor(
+    private readonly live: NodeJS.WritableStream,
+    private readonly stderr: NodeJS.WritableStream,
+  ) {}
+
+  output(stream: OutputStream, chunk: Buffer) {
+    const target = stream === 'stdout' ? this.live : this.stderr;
+    if (target === this.stderr && chunk.length > 0) {
+      this.stderrMidLine = chunk[chunk.length - 1] !== 0x0a;
+    }
+    return write(target, chunk);
+  }
+
+  runnerEvents(events: JobEvent[]) {
+    const lines = events
+      .filter((event) => event.stream === 'runner')
+      .map((event) => `stevedore: ${event.text}\n`);
+    if (lines.length === 0) return;
+
+    const text = `${this.stderrMidLine ? '\n' : ''}${lines.join('')}`;
+    this.stderrMidLine = false;
+    return write(this.stderr, text);
+  }
 }
 
 /** Writes, and waits when the terminal or pipe is full rather than buffering in memory. */
@@ -332,12 +346,4 @@ function summary(job: Job, attempts: number): string {
   const how = job.status === 'error' ? `${job.errorClass} error` : job.status;
   const details = job.status === 'success' ? '' : `; details: stevedore jobs show ${job.id}`;
   return `stevedore: job ${job.id}: ${how} after ${took}, ${tries}${details}`;
-}
-
-function removeIfEmpty(dir: string): void {
-  try {
-    rmdirSync(dir);
-  } catch {
-    // Not empty, or already gone: either way, nothing to tidy.
-  }
 }

@@ -54,9 +54,11 @@ export async function runAttempt(ctx: AttemptContext): Promise<AttemptResult> {
 
   try {
     await ctx.engine.ensureImage(ctx.spec.image);
+    if (ctx.signal.aborted) return stoppedBeforeStart(null);
 
     containerId = await ctx.engine.create(containerSpec(ctx, labels));
     await ctx.onContainer(containerId);
+    if (ctx.signal.aborted) return stoppedBeforeStart(containerId);
 
     const { outputDone } = await ctx.engine.start(containerId, ctx.sink);
     const ending = await waitForEnd(ctx, containerId);
@@ -95,6 +97,21 @@ export async function runAttempt(ctx: AttemptContext): Promise<AttemptResult> {
   } finally {
     await removeContainers(ctx, containerId, labels);
   }
+}
+
+/** The job was stopped before its container started: nothing ran, nothing is to be decided. */
+function stoppedBeforeStart(containerId: string | null): AttemptResult {
+  return {
+    containerId,
+    terminated: true,
+    facts: {
+      kind: 'engine',
+      phase: containerId ? 'start' : 'create',
+      errorKind: 'other',
+      httpStatus: null,
+      engineMessage: 'the job was stopped before the container started',
+    },
+  };
 }
 
 function containerSpec(ctx: AttemptContext, labels: Record<string, string>): ContainerSpec {

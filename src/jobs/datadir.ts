@@ -14,7 +14,12 @@ export async function buildDataFolder(root: string, spec: JobSpec): Promise<stri
   await rm(root, { recursive: true, force: true });
   await mkdir(data, { recursive: true });
 
-  if (spec.dataDir) await cp(spec.dataDir, data, { recursive: true });
+  if (spec.dataDir) {
+    // Links the user gave are followed here, on the host: inside the container they would
+    // point nowhere. An out/ that came with the folder is not this job's output.
+    await cp(spec.dataDir, data, { recursive: true, dereference: true });
+    await rm(path.join(data, 'out'), { recursive: true, force: true });
+  }
   for (const folder of FOLDERS) await mkdir(path.join(data, folder), { recursive: true });
 
   const configFile = path.join(data, 'config.json');
@@ -23,7 +28,7 @@ export async function buildDataFolder(root: string, spec: JobSpec): Promise<stri
   }
 
   for (const [name, source] of Object.entries(spec.inputTables)) {
-    await cp(source, path.join(data, 'in/tables', `${name}.csv`));
+    await cp(source, path.join(data, 'in/tables', `${name}.csv`), { dereference: true });
     await writeFile(
       path.join(data, 'in/tables', `${name}.csv.manifest`),
       JSON.stringify({ id: name, name, source: path.basename(source) }, null, 2),
@@ -31,7 +36,8 @@ export async function buildDataFolder(root: string, spec: JobSpec): Promise<stri
   }
 
   for (const source of spec.inputFiles) {
-    await cp(source, path.join(data, 'in/files', path.basename(source)), { recursive: true });
+    const target = path.join(data, 'in/files', path.basename(source));
+    await cp(source, target, { recursive: true, dereference: true });
   }
 
   // Components often run as a user other than root: let them write their output.

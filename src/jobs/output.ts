@@ -79,9 +79,12 @@ export const DEFAULT_EVENT_LIMITS: EventLimits = {
  */
 export class EventRecorder {
   private batch: JobEvent[] = [];
+  /** Runner events older than every line still in the tail: kept, in order. */
+  private pinned: JobEvent[] = [];
   private tail: JobEvent[] = [];
   private tailStart = 0;
   private tailBytes = 0;
+  private tailLines = 0;
   private outputLines = 0;
   dropped = 0;
 
@@ -93,14 +96,18 @@ export class EventRecorder {
   /** Takes events in order; writes to the store only when a batch is full. */
   async add(events: JobEvent[]): Promise<void> {
     for (const event of events) {
-      if (event.stream === 'runner' || this.outputLines < this.limits.headLines) {
-        if (event.stream !== 'runner') this.outputLines += 1;
+      const output = event.stream !== 'runner';
+
+      if (this.outputLines < this.limits.headLines) {
+        if (output) this.outputLines += 1;
         this.batch.push(event);
         if (this.batch.length >= this.limits.batchLines) await this.flushBatch();
         continue;
       }
 
-      this.outputLines += 1;
+      // Past the head, runner events wait in the tail too, so that the stored order is the
+      // order things happened in.
+      if (output) this.outputLines += 1;
       this.keepInTail(event);
     }
   }
@@ -108,15 +115,23 @@ export class EventRecorder {
   private keepInTail(event: JobEvent): void {
     this.tail.push(event);
     this.tailBytes += event.text.length;
+    if (event.stream !== 'runner') this.tailLines += 1;
 
     while (
-      this.tail.length - this.tailStart > this.limits.tailLines ||
-      (this.tailBytes > this.limits.tailBytes && this.tail.length - this.tailStart > 1)
+      this.tailLines > this.limits.tailLines ||
+      (this.tailBytes > this.limits.tailBytes && this.tailLines > 1)
     ) {
       const gone = this.tail[this.tailStart];
+      if (!gone) break;
       this.tailStart += 1;
-      this.tailBytes -= gone?.text.length ?? 0;
-      this.dropped += 1;
+      this.tailBytes -= gone.text.length;
+
+      if (gone.stream === 'runner') {
+        this.pinned.push(gone);
+      } else {
+        this.tailLines -= 1;
+        this.dropped += 1;
+      }
     }
 
     // Dropping from the front by index, compacting now and then, keeps each line O(1).
@@ -129,13 +144,13 @@ export class EventRecorder {
   /** Writes everything still held; call once when the job ends. */
   async close(): Promise<void> {
     await this.flushBatch();
-    const tail = this.tail.slice(this.tailStart);
+    const rest = [...this.pinned, ...this.tail.slice(this.tailStart)];
+    this.pinned = [];
     this.tail = [];
     this.tailStart = 0;
-    if (tail.length === 0) return;
-
     this.tailBytes = 0;
-    await this.save(tail);
+    this.tailLines = 0;
+    if (rest.length > 0) await this.save(rest);
   }
 
   private async flushBatch(): Promise<void> {

@@ -1,9 +1,9 @@
 // The job store in one SQLite file. The queries are plain Kysely, so `KyselyJobStore` serves any
 // dialect whose schema came from migrations.ts; only the opening here is SQLite's.
 
-import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
+import { makeFolders } from '../folders.js';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql, type Expression, type SqlBool } from 'kysely';
 
@@ -31,7 +31,7 @@ const EVENT_INSERT_CHUNK = 500;
 
 export async function openSqliteStore(file: string): Promise<JobStore> {
   if (file !== ':memory:') {
-    await mkdir(dirname(file), { recursive: true });
+    makeFolders(dirname(file));
   }
 
   const database = new Database(file);

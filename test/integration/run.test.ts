@@ -403,6 +403,13 @@ describe('jobs commands', () => {
     expect(unknown.code, explain(unknown)).toBe(1);
     expect(unknown.stderr).toContain('no job with id NOSUCHJOB');
   });
+
+  it('a STEVEDORE_HOME that cannot hold the database: exit 64 saying so', async () => {
+    const result = await stevedore(['jobs', 'list'], { STEVEDORE_HOME: '/proc/stevedore-home' });
+
+    expect(result.code, explain(result)).toBe(64);
+    expect(result.stderr).toContain('set STEVEDORE_HOME to a folder you can write');
+  });
 });
 
 /** Every path under a folder with its size and modification time, to see that nothing changed. */

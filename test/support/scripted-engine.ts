@@ -30,6 +30,7 @@ export class ScriptedEngine implements ContainerEngine {
   readonly outAtCreate: string[][] = [];
   readonly removed: string[] = [];
   readonly stopped: string[] = [];
+  readonly started: string[] = [];
   private readonly runs = new Map<
     string,
     { run: ScriptedRun; end: (exit: ContainerExit) => void; ended: Promise<ContainerExit> }
@@ -58,6 +59,7 @@ export class ScriptedEngine implements ContainerEngine {
     const entry = this.runs.get(id);
     if (!entry) throw new Error(`no container ${id}`);
     const { run } = entry;
+    this.started.push(id);
 
     run.touch?.(this.created[this.created.length - 1]?.dataDir ?? '');
     const outputDone = (async () => {

@@ -121,6 +121,18 @@ function recorder(limits: Partial<EventLimits> = {}) {
 }
 
 describe('EventRecorder', () => {
+  it('stores runner messages between dropped lines in the order they happened', async () => {
+    const { rec, saved } = recorder({ headLines: 2, tailLines: 3 });
+    const lines = ['o1', 'o2', 'o3', 'o4'].map((text) => event('stdout', text));
+    const later = ['o5', 'o6', 'o7', 'o8'].map((text) => event('stdout', text));
+
+    await rec.add([...lines, event('runner', 'retrying'), ...later, event('runner', 'done')]);
+    await rec.close();
+
+    expect(saved.map((e) => e.text)).toEqual(['o1', 'o2', 'retrying', 'o6', 'o7', 'o8', 'done']);
+    expect(rec.dropped).toBe(3);
+  });
+
   it('saves every line when there are fewer than the head limit', async () => {
     const { rec, saved } = recorder({ headLines: 10 });
     for (const text of ['a', 'b', 'c']) await rec.add([event('stdout', text)]);

@@ -175,7 +175,7 @@ describe('runner: the component decides', () => {
     const stop = new AbortController();
 
     const running = runJob(job, { ...h.deps, clock }, stop.signal);
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    while (scripted.started.length === 0) await new Promise((resolve) => setTimeout(resolve, 2));
     stop.abort();
     const ended = await running;
 
@@ -215,5 +215,21 @@ describe('runner: the component decides', () => {
     expect(existsSync(path.join(ended.spec.outputDir, 'files/leak.txt'))).toBe(false);
     const events = await store.listEvents(ended.id);
     expect(events.some((e) => e.text.includes('files/leak.txt'))).toBe(true);
+  });
+
+  it('never creates a container when stopped during the image check', async () => {
+    const scripted = new ScriptedEngine([{ exitCode: 0 }]);
+    const stop = new AbortController();
+    const engine = Object.assign(Object.create(scripted) as ScriptedEngine, {
+      ensureImage: async () => stop.abort(),
+    });
+    const h = await harness(engine);
+    const job = newJob(h.root);
+    await h.store.createJob(job);
+
+    const ended = await runJob(job, h.deps, stop.signal);
+
+    expect(ended.status).toBe('terminated');
+    expect(scripted.created).toHaveLength(0);
   });
 });
