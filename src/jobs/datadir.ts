@@ -2,7 +2,7 @@
 // inputs, so that a failed attempt's partial output never reaches the next one.
 
 import { constants } from 'node:fs';
-import { access, chmod, cp, lstat, mkdir, rm, writeFile } from 'node:fs/promises';
+import { access, chmod, cp, lstat, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { JobSpec } from './model.js';
 
@@ -67,6 +67,13 @@ export async function collectOutput(data: string, outputDir: string): Promise<st
       return false;
     },
   });
+
+  // The attempt's folders were opened to every user for the component; the copy need not be.
+  const folders = await readdir(outputDir, { recursive: true, withFileTypes: true });
+  await chmod(outputDir, 0o755);
+  for (const entry of folders) {
+    if (entry.isDirectory()) await chmod(path.join(entry.parentPath, entry.name), 0o755);
+  }
   return skipped;
 }
 

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FaultInjectingEngine, parseFaultSpec } from '../../src/engine/faults.js';
@@ -164,6 +164,7 @@ describe('runner: the component decides', () => {
 
     const copied = path.join(ended.spec.outputDir, 'tables/result.csv');
     expect(readFileSync(copied, 'utf8')).toBe('x\n42\n');
+    expect(statSync(path.join(ended.spec.outputDir, 'tables')).mode & 0o777).toBe(0o755);
   });
 
   it('ends terminated, with the container stopped, when the job is stopped', async () => {
