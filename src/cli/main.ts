@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { silentLogger, type Logger } from '../log.js';
 import { openStore, stevedoreHome } from '../store/open.js';
 import { classifyCommand } from './classify.js';
+import { gcCommand } from './gc.js';
 import { jobsCommand } from './jobs.js';
 import { UsageError } from './options.js';
 import { rulesCommand } from './rules.js';
@@ -43,6 +44,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     }),
   );
   program.addCommand(jobsCommand({ openStore: openHomeStore, stdout, stderr }));
+  program.addCommand(gcCommand({ openStore: openHomeStore, home, env, stdout }));
   program.addCommand(rulesCommand({ stdout }));
   program.addCommand(classifyCommand({ stdout }));
 

@@ -4,7 +4,13 @@ import Docker from 'dockerode';
 import type { Readable } from 'node:stream';
 import { EngineError, type EngineErrorKind, type EnginePhase } from './errors.js';
 import { FrameDecoder } from './demux.js';
-import type { ContainerEngine, ContainerExit, ContainerSpec, OutputSink } from './types.js';
+import type {
+  ContainerEngine,
+  ContainerExit,
+  ContainerSpec,
+  FoundContainer,
+  OutputSink,
+} from './types.js';
 
 /** Error codes of a socket that cannot reach the engine or lost it mid-call. */
 const CONNECTION_CODES = new Set([
@@ -149,13 +155,17 @@ export class DockerEngine implements ContainerEngine {
     }
   }
 
-  async findByLabels(labels: Record<string, string>): Promise<string[]> {
+  async findByLabels(labels: Record<string, string>): Promise<FoundContainer[]> {
     try {
       const found = await this.docker.listContainers({
         all: true,
         filters: { label: Object.entries(labels).map(([key, value]) => `${key}=${value}`) },
       });
-      return found.map((container) => container.Id);
+      return found.map((container) => ({
+        id: container.Id,
+        labels: container.Labels ?? {},
+        running: container.State === 'running',
+      }));
     } catch (err) {
       throw toEngineError('inspect', err);
     }

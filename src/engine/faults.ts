@@ -3,7 +3,13 @@
 // in staging, on top of a real engine, so every path after a failure is the real one.
 
 import { EngineError, type EnginePhase } from './errors.js';
-import type { ContainerEngine, ContainerExit, ContainerSpec, OutputSink } from './types.js';
+import type {
+  ContainerEngine,
+  ContainerExit,
+  ContainerSpec,
+  FoundContainer,
+  OutputSink,
+} from './types.js';
 
 export interface FaultSpec {
   phase: FaultPhase;
@@ -106,7 +112,7 @@ export class FaultInjectingEngine implements ContainerEngine {
     return this.inner.remove(id);
   }
 
-  findByLabels(labels: Record<string, string>): Promise<string[]> {
+  findByLabels(labels: Record<string, string>): Promise<FoundContainer[]> {
     return this.inner.findByLabels(labels);
   }
 

@@ -29,6 +29,12 @@ export type OutputStream = 'stdout' | 'stderr';
  */
 export type OutputSink = (stream: OutputStream, chunk: Buffer) => void | Promise<void>;
 
+export interface FoundContainer {
+  id: string;
+  labels: Record<string, string>;
+  running: boolean;
+}
+
 export interface ContainerEngine {
   /** Names the engine host, for the attempt record (the socket or address). */
   readonly host: string;
@@ -54,8 +60,8 @@ export interface ContainerEngine {
   /** Removes a container, running or not; a container already gone is not an error. */
   remove(id: string): Promise<void>;
 
-  /** Ids of containers, running or not, that carry all of these labels. Phase `inspect`. */
-  findByLabels(labels: Record<string, string>): Promise<string[]>;
+  /** Containers, running or not, that carry all of these labels. Phase `inspect`. */
+  findByLabels(labels: Record<string, string>): Promise<FoundContainer[]>;
 }
 
 export type { EnginePhase };

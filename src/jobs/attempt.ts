@@ -16,6 +16,8 @@ export interface AttemptContext {
   spec: JobSpec;
   /** The attempt's fresh data folder, mounted at /data. */
   dataDir: string;
+  /** The folder under which this stevedore builds its data folders. */
+  workRoot: string;
   sink: OutputSink;
   /** Called as soon as the engine names the container. */
   onContainer: (id: string) => Promise<void>;
@@ -42,6 +44,8 @@ export const LABELS = {
   managed: 'io.stevedore.managed',
   job: 'io.stevedore.job',
   attempt: 'io.stevedore.attempt',
+  /** The work folder of the stevedore that made it: `gc` cleans only its own. */
+  work: 'io.stevedore.work',
 } as const;
 
 export async function runAttempt(ctx: AttemptContext): Promise<AttemptResult> {
@@ -49,6 +53,7 @@ export async function runAttempt(ctx: AttemptContext): Promise<AttemptResult> {
     [LABELS.managed]: 'true',
     [LABELS.job]: ctx.jobId,
     [LABELS.attempt]: String(ctx.number),
+    [LABELS.work]: ctx.workRoot,
   };
   let containerId: string | null = null;
 
@@ -200,7 +205,9 @@ async function removeContainers(
 ): Promise<void> {
   for (let tries = 1; ; tries += 1) {
     try {
-      const ids = containerId ? [containerId] : await ctx.engine.findByLabels(labels);
+      const ids = containerId
+        ? [containerId]
+        : (await ctx.engine.findByLabels(labels)).map((found) => found.id);
       for (const id of ids) await ctx.engine.remove(id);
       return;
     } catch (err) {

@@ -2,6 +2,7 @@
 // decides the job or the engine has failed too many times in a row.
 
 import { rm } from 'node:fs/promises';
+import { writeOwner } from './owner.js';
 import path from 'node:path';
 import type { ContainerEngine, OutputStream } from '../engine/types.js';
 import { classify } from '../failures/classify.js';
@@ -73,6 +74,7 @@ class JobRun {
   }
 
   async execute(): Promise<Job> {
+    await writeOwner(path.join(this.deps.workRoot, this.job.id));
     await this.update({ status: 'processing', startedAt: this.now() });
 
     try {
@@ -202,6 +204,7 @@ class JobRun {
       number,
       spec: this.job.spec,
       dataDir,
+      workRoot: this.deps.workRoot,
       signal: this.signal,
       stopGraceSeconds: this.deps.stopGraceSeconds ?? 10,
       sink: async (stream, chunk) => {

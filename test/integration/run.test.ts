@@ -392,6 +392,48 @@ describe('usage errors run nothing', () => {
   });
 });
 
+describe('stevedore gc', () => {
+  it('cleans up after a killed run and leaves a running one alone', async () => {
+    const sleeper = ['run', '--json', '--network', 'none', '--stop-grace', '1s', TINY, '--', 'sh'];
+    const start = async () => {
+      let pid = 0;
+      let seen = '';
+      const ended = stevedore([...sleeper, '-c', 'echo started; sleep 300'], env, {
+        onSpawn: (spawned) => (pid = spawned),
+        onStderr: (text) => (seen += text),
+      });
+      await waitFor(async () => seen.includes('started'));
+      return { pid, ended };
+    };
+    const processing = async () => {
+      const listed = await stevedore(['jobs', 'list', '--json', '--status', 'processing'], env);
+      return (JSON.parse(listed.stdout) as { id: string }[]).map((job) => job.id);
+    };
+
+    const killed = await start();
+    process.kill(killed.pid, 'SIGKILL');
+    await killed.ended;
+    const [killedJob = ''] = await processing();
+    expect(containersOf(killedJob)).toHaveLength(1);
+
+    const alive = await start();
+    const aliveJob = (await processing()).find((id) => id !== killedJob) ?? '';
+    const gc = await stevedore(['gc', '--json'], env);
+    const cleaned = JSON.parse(gc.stdout);
+
+    expect(gc.code, explain(gc)).toBe(0);
+    expect(cleaned.jobs).toEqual([killedJob]);
+    expect(containersOf(killedJob)).toEqual([]);
+    expect(containersOf(aliveJob)).toHaveLength(1);
+    const shown = await stevedore(['jobs', 'show', killedJob, '--json'], env);
+    expect(JSON.parse(shown.stdout).status).toBe('terminated');
+
+    process.kill(alive.pid, 'SIGTERM');
+    expect((await alive.ended).code).toBe(143);
+    jobIds.push(killedJob, aliveJob);
+  });
+});
+
 describe('jobs commands', () => {
   it('exit 64 on a bad flag or a missing id, and 1 on an unknown id', async () => {
     const missing = await stevedore(['jobs', 'show'], env);

@@ -8,6 +8,7 @@ import type {
   ContainerExit,
   ContainerSpec,
   OutputSink,
+  FoundContainer,
 } from '../../src/engine/types.js';
 import type { Clock } from '../../src/jobs/clock.js';
 
@@ -87,7 +88,7 @@ export class ScriptedEngine implements ContainerEngine {
     this.runs.get(id)?.end({ exitCode: 137, oomKilled: false });
   }
 
-  async findByLabels(): Promise<string[]> {
+  async findByLabels(): Promise<FoundContainer[]> {
     return [];
   }
 }

@@ -12,6 +12,7 @@ import type {
   ContainerExit,
   ContainerSpec,
   OutputSink,
+  FoundContainer,
 } from '../../src/engine/types.js';
 
 /** Answers the FaultSpecError `run` throws; fails the test when it throws nothing or another. */
@@ -148,7 +149,7 @@ class RecordingEngine implements ContainerEngine {
     this.calls.push(`remove ${id}`);
   }
 
-  async findByLabels(): Promise<string[]> {
+  async findByLabels(): Promise<FoundContainer[]> {
     this.calls.push('find');
     return [];
   }
