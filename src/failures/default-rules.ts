@@ -45,6 +45,17 @@ const EXIT_RULES: RuleSpec[] = [
     tell: 'component-output',
   },
   {
+    name: 'killed-by-signal',
+    action: 'application',
+    description:
+      'The container ended on a signal (exit 128 + its number) without the engine reporting an ' +
+      'out-of-memory kill: something other than its memory limit stopped it.',
+    when: { kind: 'exit', exitCodes: ['129-159'] },
+    tell:
+      'the component was killed by a signal (exit code {exitCode}); the engine reports no ' +
+      'out-of-memory kill, so something else stopped it',
+  },
+  {
     name: 'exit-other',
     action: 'application',
     description: 'Any other exit code is a failure of the component itself.',

@@ -66,7 +66,7 @@ describe('classify: how the component ended', () => {
     expect(decision.message).toContain('printed nothing');
   });
 
-  for (const exitCode of [2, 126, 127, 139, 255]) {
+  for (const exitCode of [2, 126, 127, 255]) {
     it(`calls exit ${exitCode} an application error naming the exit code`, () => {
       const decision = classify(exited({ exitCode, stderrTail: 'Traceback: boom' }));
 
@@ -84,13 +84,16 @@ describe('classify: how the component ended', () => {
     expect(decision.message).toContain('--memory');
   });
 
-  it('does not call exit 137 an OOM kill unless the engine says so', () => {
-    const decision = classify(exited({ exitCode: 137, oomKilled: false }));
+  for (const exitCode of [137, 139, 143]) {
+    it(`says exit ${exitCode} is a signal, not an OOM kill, unless the engine says so`, () => {
+      const decision = classify(exited({ exitCode, oomKilled: false }));
 
-    expect(decision).toMatchObject({ action: 'application', rule: 'exit-other' });
-    expect(decision.message).toContain('exit code 137');
-    expect(decision.message).not.toMatch(/memory/i);
-  });
+      expect(decision).toMatchObject({ action: 'application', rule: 'killed-by-signal' });
+      expect(decision.message).toContain(`exit code ${exitCode}`);
+      expect(decision.message).toContain('killed by a signal');
+      expect(decision.message).not.toMatch(/used more than its memory limit/);
+    });
+  }
 
   it('calls a timeout a user error naming the timeout', () => {
     const decision = classify(exited({ exitCode: 143, timedOut: true, timeoutMs: 90_000 }));
