@@ -62,6 +62,7 @@ interface RunOptions {
   dataDir?: string;
   memory: string;
   network: string;
+  pull: string;
   timeout: string;
   env: string[];
   retryDelay: string;
@@ -101,6 +102,11 @@ export function runCommand(deps: RunDeps): Command {
       new Option('--network <mode>', 'container network')
         .choices(['bridge', 'none'])
         .default('bridge'),
+    )
+    .addOption(
+      new Option('--pull <when>', 'pull the image: when missing, always, or never')
+        .choices(['missing', 'always', 'never'])
+        .default('missing'),
     )
     .option('--timeout <duration>', 'stop the component after this long', '1h')
     .option('--env <key=value>', 'an environment variable for the component', collect, [])
@@ -260,6 +266,7 @@ function toSpec(id: string, image: string, command: string[], options: RunOption
 
   return {
     image,
+    pull: options.pull as JobSpec['pull'],
     command: command.length > 0 ? command : null,
     config: options.config === undefined ? null : parseConfig('--config', options.config),
     inputTables,

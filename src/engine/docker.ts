@@ -10,6 +10,7 @@ import type {
   ContainerSpec,
   FoundContainer,
   OutputSink,
+  PullPolicy,
 } from './types.js';
 
 /** Error codes of a socket that cannot reach the engine or lost it mid-call. */
@@ -36,12 +37,19 @@ export class DockerEngine implements ContainerEngine {
     this.host = env.DOCKER_HOST || 'unix:///var/run/docker.sock';
   }
 
-  async ensureImage(image: string): Promise<void> {
-    try {
-      await this.docker.getImage(image).inspect();
-      return;
-    } catch (err) {
-      if (statusOf(err) !== 404) throw toEngineError('pull', err);
+  async ensureImage(image: string, pull: PullPolicy = 'missing'): Promise<void> {
+    if (pull !== 'always') {
+      try {
+        await this.docker.getImage(image).inspect();
+        return;
+      } catch (err) {
+        if (statusOf(err) !== 404) throw toEngineError('pull', err);
+      }
+    }
+
+    if (pull === 'never') {
+      const message = `image ${image} is not on this engine host, and --pull never forbids pulling`;
+      throw new EngineError('pull', 'image-missing', message, 404);
     }
 
     try {
@@ -51,7 +59,7 @@ export class DockerEngine implements ContainerEngine {
       throw new EngineError(
         'pull',
         cause.kind === 'unavailable' ? 'unavailable' : 'image-missing',
-        `image ${image} is not on this engine host and pulling it failed: ${cause.engineMessage}`,
+        `pulling image ${image} failed: ${cause.engineMessage}`,
         cause.statusCode,
         null,
         { cause: err },

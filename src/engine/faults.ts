@@ -9,6 +9,7 @@ import type {
   ContainerSpec,
   FoundContainer,
   OutputSink,
+  PullPolicy,
 } from './types.js';
 
 export interface FaultSpec {
@@ -83,9 +84,9 @@ export class FaultInjectingEngine implements ContainerEngine {
     this.remaining = faults.map((fault) => ({ ...fault }));
   }
 
-  async ensureImage(image: string): Promise<void> {
+  async ensureImage(image: string, pull?: PullPolicy): Promise<void> {
     this.failIfScheduled('pull', null);
-    return this.inner.ensureImage(image);
+    return this.inner.ensureImage(image, pull);
   }
 
   async create(spec: ContainerSpec): Promise<string> {

@@ -29,6 +29,9 @@ export type OutputStream = 'stdout' | 'stderr';
  */
 export type OutputSink = (stream: OutputStream, chunk: Buffer) => void | Promise<void>;
 
+/** When to pull: only a missing image (the default), every time, or never. */
+export type PullPolicy = 'missing' | 'always' | 'never';
+
 export interface FoundContainer {
   id: string;
   labels: Record<string, string>;
@@ -39,8 +42,8 @@ export interface ContainerEngine {
   /** Names the engine host, for the attempt record (the socket or address). */
   readonly host: string;
 
-  /** Makes sure the image is on the host. Phase `pull`. */
-  ensureImage(image: string): Promise<void>;
+  /** Makes sure the image is on the host, pulling as the policy says. Phase `pull`. */
+  ensureImage(image: string, pull?: PullPolicy): Promise<void>;
 
   /** Creates a container and answers its id. Phase `create`. */
   create(spec: ContainerSpec): Promise<string>;

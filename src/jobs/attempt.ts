@@ -58,7 +58,7 @@ export async function runAttempt(ctx: AttemptContext): Promise<AttemptResult> {
   let containerId: string | null = null;
 
   try {
-    await ctx.engine.ensureImage(ctx.spec.image);
+    await ctx.engine.ensureImage(ctx.spec.image, ctx.spec.pull ?? 'missing');
     if (ctx.signal.aborted) return stoppedBeforeStart(null);
 
     containerId = await ctx.engine.create(containerSpec(ctx, labels));

@@ -1,5 +1,7 @@
 // Jobs, attempts and events: the records stevedore keeps of every run, in the product's words.
 
+import type { PullPolicy } from '../engine/types.js';
+
 export type JobStatus =
   'created' | 'waiting' | 'processing' | 'success' | 'error' | 'cancelled' | 'terminated';
 
@@ -15,6 +17,8 @@ export type NetworkMode = 'bridge' | 'none';
 /** Everything needed to run a job again from scratch: it is stored with the job. */
 export interface JobSpec {
   image: string;
+  /** When to pull the image; jobs stored before this existed pull only a missing image. */
+  pull?: PullPolicy;
   command: string[] | null;
   /**
    * The `config.json` given to the component; keys starting with `#` are secrets. Null keeps

@@ -205,6 +205,16 @@ describe('stevedore run on the real engine', () => {
     expect(job.attempts[0].signature).toBe('image-missing');
   });
 
+  it('--pull never: a present image runs, a missing one is a user error saying why', async () => {
+    const present = await run(['--pull', 'never', TINY, '--', 'true']);
+    const missing = await run(['--pull', 'never', 'stevedore-test/not-here:latest']);
+
+    expect(present.result.code, explain(present.result)).toBe(0);
+    expect(missing.result.code, explain(missing.result)).toBe(1);
+    expect(missing.job.attempts[0].signature).toBe('image-missing');
+    expect(missing.job.message).toContain('--pull never');
+  });
+
   it('SIGTERM to stevedore stops the job: terminated, exit 143, nothing left running', async () => {
     let pid = 0;
     let seen = '';
