@@ -215,6 +215,11 @@ function outputOf(facts: ExitFacts): string {
   return `${facts.stderrTail}\n${facts.stdoutTail}`;
 }
 
+/** What the user is told when no rule has its own words: the engine's or the component's. */
+export function defaultMessage(facts: AttemptFacts): string {
+  return tell(undefined, facts);
+}
+
 /** What the user is told, by the rule's wording or template. */
 function tell(wording: string | undefined, facts: AttemptFacts): string {
   const chosen = wording ?? (facts.kind === 'engine' ? 'engine-failure' : 'component-failure');

@@ -58,9 +58,9 @@ export class LineSplitter {
 export interface EventLimits {
   /** The first lines of a job, all kept. */
   headLines: number;
-  /** Of the rest, the last lines kept (and at most tailBytes of them). */
+  /** Of the rest, the last lines kept, and at most tailChars characters of them. */
   tailLines: number;
-  tailBytes: number;
+  tailChars: number;
   /** Lines written to the store at a time. */
   batchLines: number;
 }
@@ -68,7 +68,7 @@ export interface EventLimits {
 export const DEFAULT_EVENT_LIMITS: EventLimits = {
   headLines: 10_000,
   tailLines: 10_000,
-  tailBytes: 4 * 1024 * 1024,
+  tailChars: 4 * 1024 * 1024,
   batchLines: 500,
 };
 
@@ -83,7 +83,7 @@ export class EventRecorder {
   private pinned: JobEvent[] = [];
   private tail: JobEvent[] = [];
   private tailStart = 0;
-  private tailBytes = 0;
+  private tailChars = 0;
   private tailLines = 0;
   private outputLines = 0;
   dropped = 0;
@@ -114,17 +114,17 @@ export class EventRecorder {
 
   private keepInTail(event: JobEvent): void {
     this.tail.push(event);
-    this.tailBytes += event.text.length;
+    this.tailChars += event.text.length;
     if (event.stream !== 'runner') this.tailLines += 1;
 
     while (
       this.tailLines > this.limits.tailLines ||
-      (this.tailBytes > this.limits.tailBytes && this.tailLines > 1)
+      (this.tailChars > this.limits.tailChars && this.tailLines > 1)
     ) {
       const gone = this.tail[this.tailStart];
       if (!gone) break;
       this.tailStart += 1;
-      this.tailBytes -= gone.text.length;
+      this.tailChars -= gone.text.length;
 
       if (gone.stream === 'runner') {
         this.pinned.push(gone);
@@ -148,7 +148,7 @@ export class EventRecorder {
     this.pinned = [];
     this.tail = [];
     this.tailStart = 0;
-    this.tailBytes = 0;
+    this.tailChars = 0;
     this.tailLines = 0;
     if (rest.length > 0) await this.save(rest);
   }

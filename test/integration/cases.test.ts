@@ -1,28 +1,15 @@
-// Every graded real-world engine failure of /work/shared/cases/engine-errors.jsonl that happens
+// Every graded real-world engine failure of test/fixtures/engine-errors.jsonl that happens
 // at an injectable phase, run end to end once through fault injection against the real engine.
 
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { readCases } from '../support/cases.js';
 import { tempDir } from '../support/jobs.js';
-import { containersOf, jobOf, stevedore, TINY, type CliResult } from '../support/cli.js';
+import { containersOf, explain, runJson, TINY } from '../support/cli.js';
 
-const CASES_FILE = '/work/shared/cases/engine-errors.jsonl';
 const PHASES = ['create', 'start', 'wait', 'remove'];
 
-interface EngineCase {
-  id: string;
-  phase: string;
-  message: string;
-  expect: { retry: boolean | null; outcome: string };
-  note: string;
-}
-
-const cases: EngineCase[] = readFileSync(CASES_FILE, 'utf8')
-  .split('\n')
-  .filter((line) => line.trim())
-  .map((line) => JSON.parse(line) as EngineCase)
-  .filter((c) => c.expect.retry !== null && PHASES.includes(c.phase));
+const cases = readCases().filter((c) => c.expect.retry !== null && PHASES.includes(c.phase));
 
 let home: string;
 let env: Record<string, string>;
@@ -31,10 +18,6 @@ beforeAll(() => {
   home = tempDir('stevedore-cases-');
   env = { STEVEDORE_HOME: home };
 });
-
-function explain(result: CliResult) {
-  return `exit ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`;
-}
 
 describe('real-world engine failures, injected once, end to end', () => {
   it('finds the graded cases', () => {
@@ -45,27 +28,11 @@ describe('real-world engine failures, injected once, end to end', () => {
     it(`${c.id} (${c.phase}): ${c.expect.outcome}`, async () => {
       const output = path.join(home, 'out', c.id);
       // The message goes through --inject-fault only: it may hold colons, newlines or ';;'.
-      const result = await stevedore(
-        [
-          'run',
-          '--json',
-          '--network',
-          'none',
-          '--retry-delay',
-          '10ms..20ms',
-          '--output',
-          output,
-          '--inject-fault',
-          `${c.phase}:1:${c.message}`,
-          TINY,
-          '--',
-          'sh',
-          '-c',
-          'echo ok',
-        ],
+      const { result, job } = await runJson(
+        ['--inject-fault', `${c.phase}:1:${c.message}`, TINY, '--', 'sh', '-c', 'echo ok'],
         env,
+        output,
       );
-      const job = jobOf(result);
       const why = `${explain(result)}\njob: ${JSON.stringify(job.attempts, null, 1)}`;
       const outcome = c.expect.outcome;
 

@@ -5,7 +5,7 @@ import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'n
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../support/jobs.js';
-import { containersOf, jobOf, stevedore, TINY, type CliResult } from '../support/cli.js';
+import { containersOf, explain, jobOf, runJson, stevedore, TINY } from '../support/cli.js';
 
 let home: string;
 let env: Record<string, string>;
@@ -20,29 +20,13 @@ afterEach(() => {
   for (const id of jobIds.splice(0)) expect(containersOf(id), `containers of ${id}`).toEqual([]);
 });
 
-async function run(args: string[], extraEnv: Record<string, string> = {}) {
-  const output = path.join(home, 'out', String(Date.now()));
-  const result = await stevedore(
-    [
-      'run',
-      '--json',
-      '--network',
-      'none',
-      '--retry-delay',
-      '10ms..50ms',
-      '--output',
-      output,
-      ...args,
-    ],
-    { ...env, ...extraEnv },
-  );
-  const job = jobOf(result);
-  jobIds.push(job.id);
-  return { result, job, output };
-}
+let runs = 0;
 
-function explain(result: CliResult) {
-  return `exit ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`;
+async function run(args: string[], extraEnv: Record<string, string> = {}) {
+  runs += 1;
+  const ran = await runJson(args, { ...env, ...extraEnv }, path.join(home, 'out', `run-${runs}`));
+  jobIds.push(ran.job.id);
+  return ran;
 }
 
 describe('stevedore run on the real engine', () => {

@@ -66,3 +66,30 @@ export function containersOf(jobId: string): string[] {
   ]).toString();
   return out.split('\n').filter(Boolean);
 }
+
+/**
+ * `stevedore run --json` as the tests use it: no network, retries after 10 to 50 ms rather than
+ * the default seconds, the output in `output`.
+ */
+export async function runJson(args: string[], env: Record<string, string>, output: string) {
+  const result = await stevedore(
+    [
+      'run',
+      '--json',
+      '--network',
+      'none',
+      '--retry-delay',
+      '10ms..50ms',
+      '--output',
+      output,
+      ...args,
+    ],
+    env,
+  );
+  return { result, job: jobOf(result), output };
+}
+
+/** Everything a failed expectation about a CLI run needs to be understood. */
+export function explain(result: CliResult): string {
+  return `exit ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`;
+}

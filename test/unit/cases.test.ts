@@ -1,21 +1,10 @@
 // Every graded case of the collected real-world engine failures is a test of classify.
 
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { EnginePhase } from '../../src/engine/errors.js';
 import { classify } from '../../src/failures/classify.js';
 import type { Action, EngineFailureFacts } from '../../src/failures/facts.js';
-
-interface EngineCase {
-  id: string;
-  phase: string;
-  exit_code: number | null;
-  http_status: number | null;
-  message: string;
-  expect: { retry: boolean | null; outcome: string };
-}
-
-const CASES_FILE = '/work/shared/cases/engine-errors.jsonl';
+import { readCases, type EngineCase } from '../support/cases.js';
 
 /**
  * Cases reported by the docker client itself (`cli`) or its `logs`, mapped to the engine call
@@ -32,13 +21,6 @@ const CLI_PHASES: Record<string, EnginePhase> = {
   'invalid-reference-format': 'pull',
 };
 const ENGINE_PHASES = ['pull', 'create', 'start', 'wait', 'inspect', 'stop', 'remove'];
-
-function readCases(): EngineCase[] {
-  return readFileSync(CASES_FILE, 'utf8')
-    .split('\n')
-    .filter((line) => line.trim())
-    .map((line) => JSON.parse(line) as EngineCase);
-}
 
 function phaseOf(c: EngineCase): EnginePhase {
   if (ENGINE_PHASES.includes(c.phase)) return c.phase as EnginePhase;

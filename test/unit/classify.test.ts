@@ -1,39 +1,13 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { EngineErrorKind, EnginePhase } from '../../src/engine/errors.js';
 import { classify } from '../../src/failures/classify.js';
-import type { EngineFailureFacts, ExitFacts } from '../../src/failures/facts.js';
 import { DEFAULT_RULES } from '../../src/failures/rules.js';
-
-const MiB = 1024 * 1024;
+import { engineFailed, exited, MiB } from '../support/facts.js';
 
 const DEVICEMAPPER =
   'Error response from daemon: devicemapper: Error running deviceResume dm_task_run failed';
 const DEV_MAPPER_MISSING =
   'Error response from daemon: open /dev/mapper/docker-253:1-1311060-5c3ad53e8a1f: ' +
   'no such file or directory';
-
-function exited(facts: Partial<ExitFacts> = {}): ExitFacts {
-  return {
-    kind: 'exit',
-    exitCode: 0,
-    oomKilled: false,
-    timedOut: false,
-    stderrTail: '',
-    stdoutTail: '',
-    memoryBytes: 256 * MiB,
-    timeoutMs: 3_600_000,
-    ...facts,
-  };
-}
-
-function engineFailed(
-  engineMessage: string,
-  phase: EnginePhase = 'create',
-  errorKind: EngineErrorKind = 'other',
-): EngineFailureFacts {
-  return { kind: 'engine', phase, errorKind, httpStatus: 500, engineMessage };
-}
 
 describe('classify: how the component ended', () => {
   it('calls exit 0 a success', () => {
@@ -149,7 +123,9 @@ describe('classify: devicemapper failures in other words', () => {
 
 describe('classify: other engine failures', () => {
   it('retries when the engine module reports the engine unavailable, whatever the text', () => {
-    const decision = classify(engineFailed('something odd happened', 'start', 'unavailable'));
+    const decision = classify(
+      engineFailed('something odd happened', 'start', { errorKind: 'unavailable' }),
+    );
 
     expect(decision).toMatchObject({ action: 'retry', rule: 'engine-connection-lost' });
   });
@@ -170,7 +146,7 @@ describe('classify: other engine failures', () => {
   }
 
   it('calls an image the engine reports missing a user error', () => {
-    const decision = classify(engineFailed('pull failed', 'pull', 'image-missing'));
+    const decision = classify(engineFailed('pull failed', 'pull', { errorKind: 'image-missing' }));
 
     expect(decision).toMatchObject({ action: 'user', rule: 'image-missing' });
   });
@@ -184,7 +160,7 @@ describe('classify: other engine failures', () => {
 
   it('calls an unknown manifest on pull a user error naming the image', () => {
     const message = 'manifest for keboola/ex-nothing:1.0 not found: manifest unknown';
-    const decision = classify(engineFailed(message, 'pull', 'image-missing'));
+    const decision = classify(engineFailed(message, 'pull', { errorKind: 'image-missing' }));
 
     expect(decision).toMatchObject({ action: 'user', rule: 'image-missing' });
     expect(decision.message).toContain('keboola/ex-nothing:1.0');
@@ -223,51 +199,4 @@ describe('classify: other engine failures', () => {
     expect(new Set(names).size).toBe(names.length);
     for (const rule of DEFAULT_RULES) expect(rule.description.length).toBeGreaterThan(10);
   });
-});
-
-interface EngineCase {
-  id: string;
-  phase: string;
-  message: string;
-  expect: { retry: boolean | null };
-}
-
-const CASES_FILE = '/work/shared/cases/engine-errors.jsonl';
-const ENGINE_PHASES: readonly string[] = [
-  'pull',
-  'create',
-  'start',
-  'wait',
-  'inspect',
-  'stop',
-  'remove',
-];
-
-/** The devicemapper families of the collected cases that should be retried. */
-function devicemapperCases(): EngineCase[] {
-  const lines = readFileSync(CASES_FILE, 'utf8')
-    .split('\n')
-    .filter((line) => line.trim());
-  return lines
-    .map((line) => JSON.parse(line) as EngineCase)
-    .filter((c) => /devicemapper|devmapper|\/dev\/mapper/i.test(c.message))
-    .filter((c) => c.expect.retry === true);
-}
-
-describe('classify: collected devicemapper cases', () => {
-  const cases = devicemapperCases();
-
-  it('finds the devicemapper cases in the collection', () => {
-    expect(cases.length).toBeGreaterThanOrEqual(3);
-  });
-
-  for (const c of cases) {
-    it(`retries case ${c.id}`, () => {
-      const phase = (ENGINE_PHASES.includes(c.phase) ? c.phase : 'create') as EnginePhase;
-      const decision = classify(engineFailed(c.message, phase));
-
-      expect(decision.action).toBe('retry');
-      expect(['devicemapper', 'dev-mapper-missing']).toContain(decision.rule);
-    });
-  }
 });

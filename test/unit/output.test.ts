@@ -109,7 +109,7 @@ function recorder(limits: Partial<EventLimits> = {}) {
   const full: EventLimits = {
     headLines: 3,
     tailLines: 2,
-    tailBytes: 1024 * 1024,
+    tailChars: 1024 * 1024,
     batchLines: 2,
     ...limits,
   };
@@ -190,7 +190,7 @@ describe('EventRecorder', () => {
   });
 
   it('keeps the tail within its byte limit, always keeping the last line', async () => {
-    const { rec, saved } = recorder({ headLines: 0, tailLines: 100, tailBytes: 25 });
+    const { rec, saved } = recorder({ headLines: 0, tailLines: 100, tailChars: 25 });
     for (let i = 0; i < 10; i += 1) await rec.add([event('stdout', `${i}`.padStart(10, '.'))]);
     await rec.add([event('stdout', 'x'.repeat(40))]);
     await rec.close();

@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
-
 import type { EnginePhase } from '../../src/engine/errors.js';
+
 import { classify } from '../../src/failures/classify.js';
 import { DEFAULT_RULE_SPECS } from '../../src/failures/default-rules.js';
-import type { EngineFailureFacts, ExitFacts } from '../../src/failures/facts.js';
 import { DEFAULT_RULES } from '../../src/failures/rules.js';
 import {
   compileRule,
@@ -11,28 +10,7 @@ import {
   rulesFromFile,
   type RuleSpec,
 } from '../../src/failures/spec.js';
-
-function engineFailed(
-  engineMessage: string,
-  phase: EnginePhase,
-  more: Partial<EngineFailureFacts> = {},
-): EngineFailureFacts {
-  return { kind: 'engine', phase, errorKind: 'other', httpStatus: 500, engineMessage, ...more };
-}
-
-function exited(facts: Partial<ExitFacts> = {}): ExitFacts {
-  return {
-    kind: 'exit',
-    exitCode: 0,
-    oomKilled: false,
-    timedOut: false,
-    stderrTail: '',
-    stdoutTail: '',
-    memoryBytes: 1024 ** 3,
-    timeoutMs: 60_000,
-    ...facts,
-  };
-}
+import { engineFailed, exited } from '../support/facts.js';
 
 function rule(when: RuleSpec['when'], more: Partial<RuleSpec> = {}): RuleSpec {
   return { name: 'own', description: 'a rule of the tests', action: 'retry', when, ...more };

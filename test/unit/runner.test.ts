@@ -4,9 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { FaultInjectingEngine, parseFaultSpec } from '../../src/engine/faults.js';
 import { runJob } from '../../src/jobs/runner.js';
 import { newJob, harness } from '../support/jobs.js';
-import { FakeClock, ScriptedEngine } from '../support/scripted-engine.js';
+import { FakeClock, ScriptedEngine, type ScriptedRun } from '../support/scripted-engine.js';
 
-async function runWithFaults(faults: string[], script = [{ exitCode: 0 }], random = Math.random) {
+async function runWithFaults(
+  faults: string[],
+  script: ScriptedRun[] = [{ exitCode: 0 }],
+  random = Math.random,
+) {
   const scripted = new ScriptedEngine(script);
   const engine = new FaultInjectingEngine(scripted, faults.map(parseFaultSpec));
   const h = await harness(engine, random);
